@@ -1,0 +1,1 @@
+"""Cross-cluster Kafka replication on Aiven with MirrorMaker 2, as a Pulumi program."""
