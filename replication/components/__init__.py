@@ -1,0 +1,19 @@
+"""Pulumi ComponentResources: a Kafka cluster with its topics, a MirrorMaker 2 service with its
+integrations, a replication flow, and the whole replication topology."""
+
+from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
+from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
+from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
+from replication.components.replication import Replication, ReplicationArgs
+
+__all__ = [
+    "ClusterAttachment",
+    "KafkaCluster",
+    "KafkaClusterArgs",
+    "MirrorMaker",
+    "MirrorMakerArgs",
+    "Replication",
+    "ReplicationArgs",
+    "ReplicationFlow",
+    "ReplicationFlowArgs",
+]

@@ -1,0 +1,123 @@
+"""A MirrorMaker 2 service on Aiven with one `kafka_mirrormaker` integration per attached cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aiven as aiven
+
+from replication.config import MaintenanceWindow
+from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names
+
+
+@dataclass(frozen=True)
+class ClusterAttachment:
+    """How a MirrorMaker reaches one cluster: an Aiven service, or an external endpoint."""
+
+    service_name: pulumi.Input[str] | None = None
+    """Aiven service name of the cluster (an output, so the integration waits for the service)."""
+    endpoint_id: pulumi.Input[str] | None = None
+    """ID of an `external_kafka` integration endpoint, for clusters outside Aiven."""
+    tuning: Mapping[str, Any] = field(default_factory=dict)
+    """Consumer/producer tuning of this integration, in the provider's wire names."""
+
+
+@dataclass(frozen=True)
+class MirrorMakerArgs:
+    """Inputs of :class:`MirrorMaker`."""
+
+    project: pulumi.Input[str]
+    """Aiven project of the service."""
+    service_name: str
+    """Aiven service name."""
+    cloud: str
+    """Aiven cloud."""
+    plan: str
+    """Aiven plan."""
+    attachments: Mapping[str, ClusterAttachment]
+    """Clusters to integrate, by MirrorMaker alias."""
+    maintenance_window: MaintenanceWindow | None = None
+    """Maintenance window; None for one chosen by Aiven."""
+    ip_filter: Sequence[str] | None = None
+    """Allowed CIDR networks; None for Aiven's default."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Service-level settings in wire names (`kafka_mirrormaker_user_config.kafka_mirrormaker`)."""
+
+
+class MirrorMaker(pulumi.ComponentResource):
+    """An Aiven for Apache Kafka MirrorMaker 2 service and its cluster integrations."""
+
+    service: aiven.KafkaMirrorMaker
+    """The MirrorMaker service."""
+    integrations: dict[str, aiven.ServiceIntegration]
+    """The `kafka_mirrormaker` integrations, by cluster alias."""
+    service_name: pulumi.Output[str]
+    """The service's name, resolved once the service exists."""
+    cluster_aliases: dict[str, pulumi.Output[str]]
+    """Each attached cluster's alias as its integration reports it: flows read it from here, so a
+    flow is created only after both of its integrations."""
+
+    def __init__(self, name: str, args: MirrorMakerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aiven-kafka-replication:index:MirrorMaker", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        window = args.maintenance_window
+        self.service = aiven.KafkaMirrorMaker(
+            f"{name}-service",
+            project=args.project,
+            service_name=args.service_name,
+            cloud_name=args.cloud,
+            plan=args.plan,
+            maintenance_window_dow=window.dow if window else None,
+            maintenance_window_time=window.time if window else None,
+            kafka_mirrormaker_user_config=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigArgs(
+                ip_filter_strings=list(args.ip_filter) if args.ip_filter is not None else None,
+                kafka_mirrormaker=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormakerArgs(
+                    **to_python_names(PASS_THROUGH_ROOTS["MirrorMakerSettings"], dict(args.settings))
+                )
+                if args.settings
+                else None,
+            ),
+            opts=child,
+        )
+        self.service_name = self.service.service_name
+
+        # Aiven allows one kafka_mirrormaker integration per (cluster, MirrorMaker) pair, so a
+        # replacement must delete the old one first.
+        integration_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True))
+        self.integrations = {}
+        self.cluster_aliases = {}
+        for alias, attachment in sorted(args.attachments.items()):
+            integration = aiven.ServiceIntegration(
+                f"{name}-integration-{alias}",
+                project=args.project,
+                integration_type="kafka_mirrormaker",
+                source_service_name=attachment.service_name,
+                source_endpoint_id=attachment.endpoint_id,
+                destination_service_name=self.service.service_name,
+                kafka_mirrormaker_user_config=aiven.ServiceIntegrationKafkaMirrormakerUserConfigArgs(
+                    cluster_alias=alias,
+                    kafka_mirrormaker=aiven.ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormakerArgs(
+                        **to_python_names(PASS_THROUGH_ROOTS["IntegrationTuning"], dict(attachment.tuning))
+                    )
+                    if attachment.tuning
+                    else None,
+                ),
+                opts=integration_opts,
+            )
+            self.integrations[alias] = integration
+            self.cluster_aliases[alias] = integration.kafka_mirrormaker_user_config.apply(
+                lambda cfg, alias=alias: _reported_alias(cfg, alias)
+            )
+
+        self.register_outputs({"serviceName": self.service_name, "clusterAliases": self.cluster_aliases})
+
+
+def _reported_alias(cfg: aiven.outputs.ServiceIntegrationKafkaMirrormakerUserConfig | None, declared: str) -> str:
+    reported = cfg.cluster_alias if cfg is not None else None
+    if reported != declared:
+        raise ValueError(f"integration reports cluster alias {reported!r}, expected {declared!r}")
+    return declared

@@ -1,0 +1,137 @@
+"""The whole replication topology, built from a validated plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
+from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
+from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
+from replication.provider_schema import to_wire
+from replication.topology import TopologyPlan
+
+
+@dataclass(frozen=True)
+class ReplicationArgs:
+    """Inputs of :class:`Replication`."""
+
+    plan: TopologyPlan
+    """The validated config, resolved by :func:`replication.topology.plan`."""
+
+
+class Replication(pulumi.ComponentResource):
+    """Kafka clusters, MirrorMaker services and replication flows of one stack."""
+
+    clusters: dict[str, KafkaCluster]
+    """Kafka clusters this stack manages, by alias."""
+    mirrormakers: dict[str, MirrorMaker]
+    """MirrorMaker services, by config key."""
+    flows: dict[str, ReplicationFlow]
+    """Replication flows, by `<source>->target`."""
+    cluster_service_names: pulumi.Output[dict[str, str]]
+    """Aiven service name of each cluster, by alias."""
+    cluster_service_uris: pulumi.Output[dict[str, str]]
+    """Service URI of each managed cluster, by alias (secret: it embeds credentials)."""
+    mirrormaker_service_names: pulumi.Output[dict[str, str]]
+    """Aiven service name of each MirrorMaker, by key."""
+    flow_summaries: list[dict[str, Any]]
+    """Each flow's endpoints, MirrorMaker, policy and state, for the stack output."""
+    expected_topics: dict[str, list[str]]
+    """Predicted topics on each cluster once replication has settled, by alias."""
+
+    def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
+        plan = args.plan
+        cfg = plan.config
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Services have no dependencies on each other: they are all created in the first wave.
+        self.clusters = {
+            alias: KafkaCluster(
+                alias,
+                KafkaClusterArgs(
+                    project=cfg.project,
+                    service_name=cluster.resolved_service_name(alias),
+                    cloud=cluster.cloud,
+                    plan=cluster.plan,
+                    kafka_version=cluster.kafka_version,
+                    maintenance_window=cluster.maintenance_window,
+                    ip_filter=cluster.ip_filter,
+                    kafka=to_wire(cluster.kafka),
+                    topics=cluster.topics,
+                ),
+                child,
+            )
+            for alias, cluster in cfg.clusters.items()
+        }
+
+        self.mirrormakers = {}
+        for mm in plan.mirrormakers:
+            spec = cfg.mirrormakers[mm.key]
+            self.mirrormakers[mm.key] = MirrorMaker(
+                mm.key,
+                MirrorMakerArgs(
+                    project=cfg.project,
+                    service_name=mm.service_name,
+                    cloud=spec.cloud,
+                    plan=spec.plan,
+                    maintenance_window=spec.maintenance_window,
+                    ip_filter=spec.ip_filter,
+                    settings=to_wire(spec.kafka_mirrormaker),
+                    attachments={
+                        alias: ClusterAttachment(service_name=self.clusters[alias].service_name)
+                        for alias in mm.attached
+                    },
+                ),
+                child,
+            )
+
+        self.flows = {}
+        self.flow_summaries = []
+        for mm in plan.mirrormakers:
+            runner = self.mirrormakers[mm.key]
+            for flow in mm.flows:
+                self.flows[flow.key] = ReplicationFlow(
+                    f"{flow.source}-to-{flow.target}",
+                    ReplicationFlowArgs(
+                        project=cfg.project,
+                        mirrormaker_service_name=runner.service_name,
+                        source_alias=runner.cluster_aliases[flow.source],
+                        target_alias=runner.cluster_aliases[flow.target],
+                        spec=flow,
+                    ),
+                    child,
+                )
+                self.flow_summaries.append(
+                    {
+                        "source": flow.source,
+                        "target": flow.target,
+                        "mirrormaker": mm.key,
+                        "replicationPolicy": flow.replication_policy,
+                        "enabled": flow.enabled,
+                    }
+                )
+
+        self.cluster_service_names = pulumi.Output.all(
+            **{alias: c.service_name for alias, c in self.clusters.items()}
+        ).apply(dict)
+        self.cluster_service_uris = pulumi.Output.secret(
+            pulumi.Output.all(**{alias: c.service_uri for alias, c in self.clusters.items()}).apply(dict)
+        )
+        self.mirrormaker_service_names = pulumi.Output.all(
+            **{key: m.service_name for key, m in self.mirrormakers.items()}
+        ).apply(dict)
+        self.expected_topics = plan.topic_map.as_dict()
+
+        self.register_outputs(
+            {
+                "clusterServiceNames": self.cluster_service_names,
+                "clusterServiceUris": self.cluster_service_uris,
+                "mirrormakerServiceNames": self.mirrormaker_service_names,
+                "flows": self.flow_summaries,
+                "expectedTopics": self.expected_topics,
+            }
+        )

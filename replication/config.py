@@ -1,0 +1,435 @@
+"""The stack config model: what ``Pulumi.<stack>.yaml`` may say, validated strictly.
+
+Everything under the ``aiven-kafka-replication:`` namespace is parsed into :class:`StackConfig`.
+Validation is total and happens before any resource is declared: unknown keys are typos, types
+are strict (YAML's ``3.10`` is a float, ``yes`` is a bool), and cross-references between clusters,
+MirrorMakers and flows are resolved here. Errors carry the key path and the bad value.
+
+No Pulumi imports: this runs in plain unit tests and in the offline engine alike.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from replication import provider_schema
+
+NAMESPACE = "aiven-kafka-replication"
+
+if TYPE_CHECKING:
+    # mypy sees plain models; at run time these are built from the provider contract.
+    KafkaSettings = BaseModel
+    KafkaUserConfigExtra = BaseModel
+    TopicConfig = BaseModel
+    MirrorMakerSettings = BaseModel
+    IntegrationTuning = BaseModel
+else:
+    KafkaSettings = provider_schema.pass_through_model("KafkaUserConfigKafka")
+    TopicConfig = provider_schema.pass_through_model("TopicConfig")
+    MirrorMakerSettings = provider_schema.pass_through_model("MirrorMakerSettings")
+    IntegrationTuning = provider_schema.pass_through_model("IntegrationTuning")
+
+# --- value checks -------------------------------------------------------------------------------
+
+# Kafka's own rule (kafka.common.internals.Topic): legal characters, at most 249, not "." or "..".
+_TOPIC_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
+# Aiven service names: lowercase letter first, then lowercase letters, digits and hyphens.
+_SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
+# A MirrorMaker alias prefixes remote topics (`<alias>.<topic>`), so it must be a legal topic-name
+# fragment without the "." separator, or MirrorMaker would mis-parse the source of every topic.
+_ALIAS = re.compile(r"[a-zA-Z0-9_-]{1,128}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+_KAFKA_VERSION = re.compile(r"[0-9]+\.[0-9]+")
+
+Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+POLICY_CLASSES: dict[str, str] = {
+    "default": "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
+    "identity": "org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
+}
+
+#: The recipe's (and Aiven console's) exclusions: internal, replica and double-underscore topics.
+DEFAULT_TOPICS_EXCLUDE: tuple[str, ...] = (r".*[\-\.]internal", r".*\.replica", r"__.*")
+
+
+def _topic_name(value: str) -> str:
+    if value in (".", ".."):
+        raise ValueError(f"topic name {value!r} is reserved by Kafka")
+    if len(value) > 249:
+        raise ValueError(f"topic name is {len(value)} characters long; Kafka allows at most 249")
+    if not _TOPIC_CHARS.fullmatch(value):
+        raise ValueError(f"topic name {value!r} may only contain ASCII letters, digits, '.', '_' and '-'")
+    return value
+
+
+def _service_name(value: str) -> str:
+    if not _SERVICE_NAME.fullmatch(value):
+        raise ValueError(
+            f"service name {value!r} must start with a lowercase letter and contain only lowercase "
+            "letters, digits and '-' (at most 63 characters)"
+        )
+    return value
+
+
+def _alias(value: str) -> str:
+    if not _ALIAS.fullmatch(value):
+        raise ValueError(
+            f"cluster alias {value!r} may only contain ASCII letters, digits, '_' and '-' "
+            "(no '.': MirrorMaker uses it as the topic prefix separator)"
+        )
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not a CIDR network ({err})") from None
+    return value
+
+
+def _time(value: str) -> str:
+    if not _TIME.fullmatch(value):
+        raise ValueError(f"time {value!r} must be HH:MM:SS in 24-hour UTC, for example '10:00:00'")
+    return value
+
+
+def _kafka_version(value: Any) -> Any:
+    # YAML reads `kafkaVersion: 3.10` as the float 3.1: refuse numbers rather than guess.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(
+            f"must be a quoted string: YAML read it as the number {value!r}; "
+            f"write kafkaVersion: \"{value}\" (and \"3.10\", not 3.10)"
+        )
+    if isinstance(value, str) and not _KAFKA_VERSION.fullmatch(value):
+        raise ValueError(f"Kafka version {value!r} must look like \"3.8\"")
+    return value
+
+
+def _java_regex(value: str) -> str:
+    from replication.topicmap import compile_java_regex
+
+    compile_java_regex(value)
+    return value
+
+
+TopicName = Annotated[str, AfterValidator(_topic_name)]
+ServiceName = Annotated[str, AfterValidator(_service_name)]
+Alias = Annotated[str, AfterValidator(_alias)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+KafkaVersion = Annotated[str, BeforeValidator(_kafka_version)]
+JavaRegex = Annotated[str, AfterValidator(_java_regex)]
+Name = Annotated[str, Field(min_length=1)]
+
+
+class Model(BaseModel):
+    """Strict, camelCase, frozen: unknown keys are typos and YAML coercions are refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+# --- clusters -----------------------------------------------------------------------------------
+
+
+class MaintenanceWindow(Model):
+    """When Aiven may apply maintenance updates to a service."""
+
+    dow: Day
+    """Day of week, lowercase English (`monday` … `sunday`)."""
+    time: Annotated[str, AfterValidator(_time)]
+    """Start time, `HH:MM:SS` UTC."""
+
+
+class TopicSpec(Model):
+    """A topic this stack creates on a cluster."""
+
+    partitions: Annotated[int, Field(ge=1, le=10_000)]
+    """Partition count. Kafka can only add partitions, never remove them."""
+    replication: Annotated[int, Field(ge=1, le=10)]
+    """Replication factor; 2 or more for anything that matters."""
+    config: TopicConfig | None = None
+    """Topic settings, passed to the provider's `config` block (for example `retentionMs`)."""
+
+
+class ClusterSpec(Model):
+    """An Aiven for Apache Kafka service that this stack creates and manages."""
+
+    service_name: ServiceName | None = None
+    """Aiven service name. Defaults to the cluster's alias."""
+    cloud: Name
+    """Aiven cloud, for example `google-europe-west1`."""
+    plan: Name
+    """Aiven plan, for example `business-4`."""
+    kafka_version: KafkaVersion | None = None
+    """Kafka version as a quoted string, for example `"3.8"`. Omit for Aiven's default."""
+    maintenance_window: MaintenanceWindow | None = None
+    """Maintenance window. Omit for one chosen by Aiven."""
+    ip_filter: list[Cidr] | None = None
+    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    kafka: KafkaSettings | None = None
+    """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names)."""
+    topics: dict[TopicName, TopicSpec] = Field(default_factory=dict)
+    """Topics to create on this cluster, by name."""
+
+    def resolved_service_name(self, alias: str) -> str:
+        """The Aiven service name: explicit, or the alias."""
+        return self.service_name or alias
+
+
+# --- MirrorMaker --------------------------------------------------------------------------------
+
+
+class MirrorMakerSpec(Model):
+    """An Aiven for Apache Kafka MirrorMaker 2 service."""
+
+    service_name: ServiceName | None = None
+    """Aiven service name. Defaults to the MirrorMaker's key."""
+    cloud: Name
+    """Aiven cloud; put it near the target cluster, where it writes."""
+    plan: Name
+    """Aiven plan, for example `business-4`."""
+    maintenance_window: MaintenanceWindow | None = None
+    """Maintenance window. Omit for one chosen by Aiven."""
+    ip_filter: list[Cidr] | None = None
+    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    kafka_mirrormaker: MirrorMakerSettings | None = None
+    """Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker` block."""
+
+    def resolved_service_name(self, key: str) -> str:
+        """The Aiven service name: explicit, or the key."""
+        return self.service_name or key
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+
+class FlowSpec(Model):
+    """One replication flow: topics of `source` copied to `target` by a MirrorMaker."""
+
+    source: Alias
+    """Alias of the source cluster (a key of `clusters`)."""
+    target: Alias
+    """Alias of the target cluster (a key of `clusters`)."""
+    mirrormaker: Name | None = None
+    """Key of the MirrorMaker that runs the flow; optional when exactly one is declared."""
+    topics: Annotated[list[JavaRegex], Field(min_length=1)] = Field(default_factory=lambda: [".*"])
+    """Java regular expressions; a topic is replicated when one matches its whole name."""
+    topics_exclude: list[JavaRegex] = Field(default_factory=lambda: list(DEFAULT_TOPICS_EXCLUDE))
+    """Java regular expressions of topics never to replicate; they win over `topics`."""
+    replication_policy: Literal["default", "identity"] = "default"
+    """`default` names remote topics `<source>.<topic>`; `identity` keeps the name (one-way only)."""
+    sync_group_offsets: bool = True
+    """Write translated consumer-group offsets to the target, so consumers can fail over."""
+    sync_group_offsets_interval_seconds: Annotated[int, Field(ge=1)] = 60
+    """How often offsets are synced. The provider's default (1 s) loads the target needlessly."""
+    emit_heartbeats: bool = True
+    """Emit a `heartbeats` topic on the target, for end-to-end replication monitoring."""
+    emit_backward_heartbeats: bool = False
+    """Also emit `heartbeats` on the source cluster."""
+    offset_syncs_topic_location: Literal["source", "target"] = "source"
+    """Cluster that holds the offset-syncs topic: `target` when the source is read-only to MirrorMaker."""
+    replication_factor: Annotated[int, Field(ge=1)] | None = None
+    """Replication factor of the topics the flow creates on the target; omit for the target's default."""
+    exactly_once_delivery: bool = False
+    """Exactly-once delivery (Kafka 3.5+ MirrorMaker); recommended by Aiven for new flows."""
+    config_properties_exclude: list[Name] | None = None
+    """Topic config properties (names or regexes) not to copy; omit for MirrorMaker's default list."""
+    follower_fetching: bool | None = None
+    """Fetch from the closest replica (rack awareness) to cut cross-zone traffic."""
+    offset_lag_max: Annotated[int, Field(ge=0)] | None = None
+    """How far a remote partition may lag before an offset sync is forced."""
+    enabled: bool = True
+    """`false` pauses the flow without deleting it."""
+
+    @property
+    def key(self) -> str:
+        """The flow's identity: `<source>->target`."""
+        return f"{self.source}->{self.target}"
+
+    @property
+    def replication_policy_class(self) -> str:
+        """The Java class of the replication policy, as the provider wants it."""
+        return POLICY_CLASSES[self.replication_policy]
+
+
+# --- the whole stack ----------------------------------------------------------------------------
+
+
+class StackConfig(Model):
+    """Everything under the `aiven-kafka-replication:` config namespace."""
+
+    project: Name
+    """The Aiven project that holds every service of the stack."""
+    clusters: Annotated[dict[Alias, ClusterSpec], Field(min_length=1)]
+    """Kafka clusters by MirrorMaker alias."""
+    mirrormakers: dict[Name, MirrorMakerSpec] = Field(default_factory=dict)
+    """MirrorMaker 2 services by key."""
+    flows: list[FlowSpec] = Field(default_factory=list)
+    """Replication flows."""
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> StackConfig:
+        issues = list(check_references(self))
+        if issues:
+            raise ValueError(_PREFIX + "\n".join(f"{issue.path}: {issue.message}" for issue in issues))
+        return self
+
+    def flow_mirrormaker(self, flow: FlowSpec) -> str:
+        """The key of the MirrorMaker that runs a flow (validated to exist)."""
+        return flow.mirrormaker or next(iter(self.mirrormakers))
+
+
+_PREFIX = "cross-reference errors:\n"
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in the stack config, at a key path such as `flows[0].source`."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{NAMESPACE}:{self.path}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """Invalid stack config. ``str()`` is one line per issue, each naming key path and value."""
+
+    def __init__(self, issues: Iterable[ConfigIssue]):
+        self.issues = tuple(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+def _names(keys: Iterable[str]) -> str:
+    return ", ".join(sorted(keys)) or "none"
+
+
+def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Cross-references between clusters, MirrorMakers and flows: the errors a schema cannot see."""
+    service_owner: dict[str, str] = {}
+    for alias, cluster in cfg.clusters.items():
+        name = cluster.resolved_service_name(alias)
+        if name in service_owner:
+            yield ConfigIssue(
+                f"clusters.{alias}.serviceName",
+                f"{name!r} is already the service name of {service_owner[name]}",
+            )
+        service_owner[name] = f"clusters.{alias}"
+    for key, mm in cfg.mirrormakers.items():
+        name = mm.resolved_service_name(key)
+        if name in service_owner:
+            yield ConfigIssue(
+                f"mirrormakers.{key}.serviceName",
+                f"{name!r} is already the service name of {service_owner[name]}",
+            )
+        service_owner[name] = f"mirrormakers.{key}"
+
+    if cfg.flows and not cfg.mirrormakers:
+        yield ConfigIssue("mirrormakers", "flows are declared but no MirrorMaker is: declare one to run them")
+    seen: dict[str, int] = {}
+    for i, flow in enumerate(cfg.flows):
+        at = f"flows[{i}]"
+        for end in ("source", "target"):
+            alias = getattr(flow, end)
+            if alias not in cfg.clusters:
+                yield ConfigIssue(
+                    f"{at}.{end}", f"unknown cluster {alias!r} (declared: {_names(cfg.clusters)})"
+                )
+        if flow.source == flow.target:
+            yield ConfigIssue(f"{at}.target", f"{flow.target!r} is also the source: a flow cannot replicate a cluster into itself")
+        if flow.mirrormaker is None:
+            if len(cfg.mirrormakers) > 1:
+                yield ConfigIssue(
+                    f"{at}.mirrormaker",
+                    f"required when several MirrorMakers are declared ({_names(cfg.mirrormakers)})",
+                )
+        elif flow.mirrormaker not in cfg.mirrormakers:
+            yield ConfigIssue(
+                f"{at}.mirrormaker",
+                f"unknown MirrorMaker {flow.mirrormaker!r} (declared: {_names(cfg.mirrormakers)})",
+            )
+        if flow.key in seen:
+            yield ConfigIssue(at, f"duplicate flow {flow.key} (also flows[{seen[flow.key]}])")
+        seen.setdefault(flow.key, i)
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _clip(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
+    for e in err.errors(include_url=False):
+        msg: str = e["msg"]
+        loc = tuple(e["loc"])
+        if msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        if msg.startswith(_PREFIX):
+            # Cross-reference issues carry their own paths.
+            for line in msg.removeprefix(_PREFIX).splitlines():
+                path, _, text = line.partition(": ")
+                yield ConfigIssue(path, text)
+            continue
+        if e["type"] == "missing":
+            yield ConfigIssue(_path(loc), "required key is missing")
+        elif e["type"] == "extra_forbidden":
+            yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}")
+        elif isinstance(e["input"], bool) and e["type"] in ("string_type", "literal_error"):
+            yield ConfigIssue(
+                _path(loc),
+                f"{msg}, got the boolean {e['input']!r}: YAML reads yes/no/on/off as booleans, quote it",
+            )
+        else:
+            yield ConfigIssue(_path(loc), f"{msg}, got {_clip(e['input'])}")
+
+
+def parse(raw: Mapping[str, Any]) -> StackConfig:
+    """Validate raw config (namespace keys without the prefix) into a :class:`StackConfig`.
+
+    Raises :class:`ConfigError` with every issue found.
+    """
+    try:
+        return StackConfig.model_validate(dict(raw))
+    except ValidationError as err:
+        raise ConfigError(_issues_from(err)) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the config namespace, for editors and docs."""
+    return StackConfig.model_json_schema(by_alias=True)

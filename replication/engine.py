@@ -1,0 +1,402 @@
+"""The offline engine: run the real program for a stack under Pulumi's in-process mock engine.
+
+No CLI, no token, no network. It reads `Pulumi.<stack>.yaml` the way the CLI would, runs
+`__main__.py` with `runpy`, and records every registration the program makes: type, name,
+parent, inputs (secrets kept marked), dependencies and resource options. The plan command and the
+tests both use it, so what the tests prove is what reviewers see.
+
+Mocked outputs follow the provider: IDs use the provider's import-ID formats, and the outputs
+the provider marks secret (service URIs, passwords) come back as secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import runpy
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf import json_format, struct_pb2
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Pulumi's wire markers (sdk/python/lib/pulumi/runtime/rpc.py).
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813beb3a4"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value the engine holds as a secret. It never prints its content."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "[secret]"
+
+
+class Unknown:
+    """A value only known after `up` (unknown during preview)."""
+
+    def __repr__(self) -> str:
+        return "[unknown]"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource the program registered, with what `pulumi preview` would see of it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: Mapping[str, Any]
+    dependencies: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+    protect: bool
+    delete_before_replace: bool
+    import_id: str | None
+    aliases: tuple[str, ...]
+    retain_on_delete: bool
+    ignore_changes: tuple[str, ...]
+    additional_secret_outputs: tuple[str, ...]
+
+    @property
+    def is_aiven(self) -> bool:
+        """Whether the provider (not a component) manages it."""
+        return self.custom and self.type.startswith("aiven:")
+
+
+@dataclass
+class PlanResult:
+    """Everything a program run registered, in registration order, and its stack outputs."""
+
+    project: str
+    stack: str
+    resources: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    logs: list[tuple[str, str]] = field(default_factory=list)
+
+    def by_urn(self) -> dict[str, Registration]:
+        """Registrations keyed by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, token: str) -> list[Registration]:
+        """Registrations of one type token."""
+        return [r for r in self.resources if r.type == token]
+
+    def named(self, name: str) -> Registration:
+        """The registration with this logical name."""
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}")
+        return found[0]
+
+    def custom_dependencies(self, reg: Registration) -> set[str]:
+        """URNs of custom resources that `reg` waits for (component dependencies expanded)."""
+        index = self.by_urn()
+        children: dict[str, list[str]] = {}
+        for r in self.resources:
+            if r.parent:
+                children.setdefault(r.parent, []).append(r.urn)
+        direct = set(reg.dependencies) | {u for deps in reg.property_dependencies.values() for u in deps}
+        out: set[str] = set()
+        todo = list(direct)
+        while todo:
+            urn = todo.pop()
+            dep = index.get(urn)
+            if dep is None:
+                continue
+            if dep.custom:
+                out.add(urn)
+            else:  # depending on a component means waiting for all of its children
+                todo.extend(children.get(urn, []))
+        return out
+
+    def waves(self) -> dict[str, int]:
+        """Provisioning wave of each custom resource: 1 + the longest chain of custom dependencies."""
+        order = [r for r in self.resources if r.custom]
+        deps = {r.urn: self.custom_dependencies(r) for r in order}
+        wave: dict[str, int] = {}
+        # Registration order is a topological order: a dependency is registered before its dependents.
+        for r in order:
+            wave[r.urn] = 1 + max((wave.get(d, 0) for d in deps[r.urn]), default=0)
+        return wave
+
+
+class ProgramError(Exception):
+    """The program stopped with an error a user must fix (config or topology), not a crash."""
+
+    def __init__(self, message: str, partial: PlanResult | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+        """What was registered before the program stopped (nothing, for config errors)."""
+
+
+# --- stack config -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackFiles:
+    """The config the CLI would hand the program: flat key -> string, and the secret keys."""
+
+    project: str
+    config: dict[str, str]
+    secret_keys: list[str]
+
+
+def _encode(value: Any) -> str:
+    # The CLI passes structured values JSON-encoded and scalars as strings.
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(v) for v in value)
+    return False
+
+
+def _offline_secrets(value: Any, key: str) -> Any:
+    # Encrypted values cannot be decrypted offline: substitute a placeholder and keep it secret.
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return f"offline-placeholder-for-{key}"
+        return {k: _offline_secrets(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_offline_secrets(v, key) for v in value]
+    return value
+
+
+def load_stack_files(program_dir: Path, stack: str, stack_file: Path | None = None) -> StackFiles:
+    """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` like the CLI: project defaults, then the stack."""
+    project_doc = yaml.safe_load((program_dir / "Pulumi.yaml").read_text()) or {}
+    project = str(project_doc["name"])
+    path = stack_file or program_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise ProgramError(f"no stack config {path.name} in {program_dir}")
+    stack_doc = yaml.safe_load(path.read_text()) or {}
+    values: dict[str, Any] = {}
+    for key, spec in (project_doc.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(spec, dict) and "default" in spec:
+            values[full] = spec["default"]
+        elif not isinstance(spec, dict):
+            values[full] = spec
+    for key, value in (stack_doc.get("config") or {}).items():
+        values[key if ":" in key else f"{project}:{key}"] = value
+    secret_keys = sorted(k for k, v in values.items() if _has_secure(v))
+    return StackFiles(
+        project=project,
+        config={k: _encode(_offline_secrets(v, k)) for k, v in values.items()},
+        secret_keys=secret_keys,
+    )
+
+
+# --- the mock engine --------------------------------------------------------------------------
+
+
+def _from_wire(value: Any) -> Any:
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return Secret(_from_wire(value.get("value")))
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        return {k: _from_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_wire(v) for v in value]
+    if value == _UNKNOWN:
+        return Unknown()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf's Struct carries every number as a double
+    return value
+
+
+def _struct_to_python(struct: Any) -> dict[str, Any]:
+    plain: dict[str, Any] = json_format.MessageToDict(struct, preserving_proto_field_name=True)
+    return {k: _from_wire(v) for k, v in plain.items()}
+
+
+def mock_outputs(token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """ID and outputs the provider would report for a resource, derived from its inputs."""
+    project = inputs.get("project", "project")
+    service = inputs.get("serviceName", name)
+    outputs = dict(inputs)
+    fake_uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{token}/{name}"))
+    kind = token.rsplit(":", 1)[-1]
+    if kind in ("Kafka", "KafkaMirrorMaker"):
+        host = f"{service}-{project}.aivencloud.com"
+        outputs.update(
+            serviceHost=host,
+            servicePort=12345,
+            serviceUsername="avnadmin",
+            servicePassword="mock-password",
+            serviceUri=f"avnadmin:mock-password@{host}:12345",
+            state="RUNNING",
+        )
+        return f"{project}/{service}", outputs
+    if kind == "KafkaTopic":
+        return f"{project}/{service}/{inputs.get('topicName')}", outputs
+    if kind == "ServiceIntegration":
+        outputs["integrationId"] = fake_uuid
+        return f"{project}/{fake_uuid}", outputs
+    if kind == "ServiceIntegrationEndpoint":
+        return f"{project}/{fake_uuid}", outputs
+    if kind == "MirrorMakerReplicationFlow":
+        return f"{project}/{service}/{inputs.get('sourceCluster')}/{inputs.get('targetCluster')}", outputs
+    return f"{name}-id", outputs
+
+
+def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, main: Path) -> None:
+    import pulumi
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import stack as runtime_stack
+    from pulumi.runtime.config import set_all_config
+
+    class _Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+            return mock_outputs(args.typ, args.name, args.inputs)
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            return {}, None
+
+    class _RecordingMonitor(mocks.MockMonitor):
+        # The stock mock monitor drops dependencies and options; record the whole request.
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            # As the engine does: the parent's full qualified type, except the root stack's.
+            qualified = type_
+            if parent:
+                parent_type = parent.split("::")[2]
+                if parent_type != "pulumi:pulumi:Stack":
+                    qualified = f"{parent_type}${type_}"
+            return f"urn:pulumi:{stack}::{files.project}::{qualified}::{name}"
+
+        def RegisterResource(self, request: Any) -> Any:
+            if request.type != "pulumi:pulumi:Stack":
+                urn = self.make_urn(request.parent, request.type, request.name)
+                result.resources.append(
+                    Registration(
+                        urn=urn,
+                        type=request.type,
+                        name=request.name,
+                        parent=request.parent or None,
+                        custom=request.custom,
+                        inputs=_struct_to_python(request.object),
+                        dependencies=tuple(request.dependencies),
+                        property_dependencies={
+                            k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                        },
+                        protect=request.protect,
+                        delete_before_replace=request.deleteBeforeReplace,
+                        import_id=request.importId or None,
+                        aliases=tuple(str(a) for a in request.aliasURNs)
+                        + tuple(json_format.MessageToJson(a, indent=None) for a in request.aliases),
+                        retain_on_delete=request.retainOnDelete,
+                        ignore_changes=tuple(request.ignoreChanges),
+                        additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    )
+                )
+                response = super().RegisterResource(request)
+                # Like the engine: outputs the provider marks secret come back as secrets.
+                for key in request.additionalSecretOutputs:
+                    if key in response.object.fields:
+                        wrapped = struct_pb2.Value()
+                        wrapped.struct_value.fields[_SIG].string_value = _SECRET_SIG
+                        wrapped.struct_value.fields["value"].CopyFrom(response.object.fields[key])
+                        response.object.fields[key].CopyFrom(wrapped)
+                return response
+            return super().RegisterResource(request)
+
+    class _Engine(mocks.MockEngine):
+        def Log(self, request: Any) -> None:
+            level = {0: "debug", 1: "info", 2: "warning", 3: "error"}.get(request.severity, "info")
+            result.logs.append((level, request.message))
+
+    set_all_config(files.config, files.secret_keys)
+    monitor = _RecordingMonitor(_Mocks())
+    pulumi.runtime.set_mocks(_Mocks(), project=files.project, stack=stack, preview=False, monitor=monitor)
+    settings.SETTINGS.engine = _Engine(None)
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(runtime_stack.run_pulumi_func(program))
+
+    root = settings.get_root_resource()
+    exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+
+    async def resolve(value: Any) -> Any:
+        out = pulumi.Output.from_input(value)
+        known = await out.is_known()
+        raw = await out.future(with_unknowns=True) if known else Unknown()
+        return Secret(raw) if await out.is_secret() else raw
+
+    for key, value in exported.items():
+        result.outputs[key] = loop.run_until_complete(resolve(value))
+
+
+def run_program(
+    stack: str,
+    program_dir: Path = PROJECT_ROOT,
+    *,
+    stack_file: Path | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
+) -> PlanResult:
+    """Run the program in `program_dir` for `stack` under mocks, and return what it registered.
+
+    `config_overrides` replace namespace keys (without the `aiven-kafka-replication:` prefix),
+    for tests. Raises :class:`ProgramError` when the program stops on a user error.
+    """
+    import pulumi
+
+    files = load_stack_files(program_dir, stack, stack_file)
+    for key, value in (config_overrides or {}).items():
+        full = f"{files.project}:{key}"
+        if value is None:
+            files.config.pop(full, None)
+        else:
+            files.config[full] = _encode(value)
+    result = PlanResult(project=files.project, stack=stack)
+    main = program_dir / "__main__.py"
+
+    def isolated() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        added = str(program_dir) not in sys.path
+        if added:
+            sys.path.insert(0, str(program_dir))
+        try:
+            _run(program_dir, files, stack, result, main)
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)
+            if added:
+                sys.path.remove(str(program_dir))
+
+    # A fresh context per run: Pulumi keeps settings, config and the root stack in ContextVars.
+    try:
+        contextvars.copy_context().run(isolated)
+    except pulumi.RunError as err:
+        raise ProgramError(str(err), result) from None
+    return result
+
+
+def iter_aiven(result: PlanResult) -> Iterator[Registration]:
+    """The registrations the Aiven provider would receive."""
+    return (r for r in result.resources if r.is_aiven)
+

@@ -1,0 +1,206 @@
+"""Typed models of the provider's pass-through blocks, built from the provider contract.
+
+Stack config passes some blocks straight to the Aiven provider (``kafka:``, topic ``config:``,
+``kafkaMirrormaker:``, per-cluster integration tuning). Rather than hand-copy ~200 provider
+properties, the package ships the relevant slice of the pulumi-aiven 6.62.0 contract
+(``provider_types.json``) and builds strict pydantic models from it. A typo or a wrong type is
+then caught at config time, with the key path, instead of by the Aiven API mid-``up``.
+
+No Pulumi imports: this module is used by config validation, which must run before any resource
+is declared and in plain unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+
+SUBSET_PATH = Path(__file__).with_name("provider_types.json")
+
+#: Roots of the pass-through blocks; the subset holds these and every type they reference.
+PASS_THROUGH_ROOTS: dict[str, str] = {
+    "KafkaUserConfigKafka": "aiven:index/KafkaKafkaUserConfigKafka:KafkaKafkaUserConfigKafka",
+    "KafkaUserConfig": "aiven:index/KafkaKafkaUserConfig:KafkaKafkaUserConfig",
+    "TopicConfig": "aiven:index/KafkaTopicConfig:KafkaTopicConfig",
+    "MirrorMakerSettings": (
+        "aiven:index/KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormaker"
+        ":KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormaker"
+    ),
+    "IntegrationTuning": (
+        "aiven:index/ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormaker"
+        ":ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormaker"
+    ),
+    "ExternalKafka": (
+        "aiven:index/ServiceIntegrationEndpointExternalKafkaUserConfig"
+        ":ServiceIntegrationEndpointExternalKafkaUserConfig"
+    ),
+}
+#: Resources whose input flags (enums, minimums) the config model also checks.
+PASS_THROUGH_RESOURCES = (
+    "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow",
+    "aiven:index/kafkaTopic:KafkaTopic",
+)
+
+_REF = re.compile(r'"\$ref": "#/types/([^"]+)"')
+
+
+def extract_subset(contract: dict[str, Any]) -> dict[str, Any]:
+    """The slice of the full contract that config validation needs (types closed under $ref)."""
+    types: dict[str, Any] = contract["types"]
+    wanted: set[str] = set()
+    todo = list(PASS_THROUGH_ROOTS.values())
+    while todo:
+        token = todo.pop()
+        if token not in wanted:
+            wanted.add(token)
+            todo.extend(_REF.findall(json.dumps(types[token])))
+    return {
+        "version": contract["version"],
+        "types": {token: types[token] for token in sorted(wanted)},
+        "resources": {
+            token: {"inputProperties": contract["resources"][token]["inputProperties"]}
+            for token in PASS_THROUGH_RESOURCES
+        },
+    }
+
+
+@cache
+def subset() -> dict[str, Any]:
+    """The shipped contract slice, parsed once per process."""
+    data: dict[str, Any] = json.loads(SUBSET_PATH.read_text())
+    return data
+
+
+def resource_input(resource_token: str, wire_name: str) -> dict[str, Any]:
+    """One input property's contract entry (type and flags) of a resource in the subset."""
+    prop: dict[str, Any] = subset()["resources"][resource_token]["inputProperties"][wire_name]
+    return prop
+
+
+def enum_values(resource_token: str, wire_name: str) -> tuple[str, ...]:
+    """Allowed values of an enum input, as the contract lists them."""
+    return tuple(resource_input(resource_token, wire_name)["x-enumFromDescription"])
+
+
+def _reject_deprecated(value: Any) -> Any:
+    raise ValueError("is deprecated by the provider; use its replacement")
+
+
+def _int_to_str(value: Any) -> Any:
+    # The provider types many numeric topic settings as strings (retentionMs: "604800000");
+    # accept the number users naturally write and send the string the provider wants.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _annotation(prop: dict[str, Any], types: dict[str, Any], cache_: dict[str, type[BaseModel]]) -> Any:
+    if "$ref" in prop:
+        return _model_for(prop["$ref"].removeprefix("#/types/"), types, cache_)
+    kind = prop.get("type")
+    constraints: dict[str, Any] = {}
+    if "x-minimum" in prop:
+        constraints["ge"] = prop["x-minimum"]
+    if "x-maximum" in prop:
+        constraints["le"] = prop["x-maximum"]
+    if "x-maxLength" in prop:
+        constraints["max_length"] = prop["x-maxLength"]
+    enum = prop.get("x-enumFromDescription")
+    base: Any
+    if kind == "boolean":
+        base = bool
+    elif kind == "integer":
+        base = int
+        if enum and not prop.get("x-enumOpen"):
+            base = Literal[tuple(int(v) for v in enum)]
+    elif kind == "number":
+        base = float
+    elif kind == "string":
+        base = Annotated[str, BeforeValidator(_int_to_str)]
+        if enum and not prop.get("x-enumOpen"):
+            base = Annotated[Literal[tuple(enum)], BeforeValidator(_int_to_str)]
+    elif kind == "array":
+        base = list[_annotation(prop["items"], types, cache_)]  # type: ignore[misc]
+    elif kind == "object":
+        base = dict[str, _annotation(prop.get("additionalProperties", {"type": "string"}), types, cache_)]  # type: ignore[misc]
+    else:  # pragma: no cover - the contract has no other kinds
+        raise ValueError(f"unsupported contract type {prop!r}")
+    if constraints and not isinstance(base, type(Literal["x"])):
+        base = Annotated[base, Field(**constraints)]
+    return base
+
+
+def _model_for(token: str, types: dict[str, Any], cache_: dict[str, type[BaseModel]]) -> type[BaseModel]:
+    if token in cache_:
+        return cache_[token]
+    spec = types[token]
+    required = set(spec.get("required", []))
+    fields: dict[str, Any] = {}
+    for wire, prop in sorted(spec["properties"].items()):
+        annotation = _annotation(prop, types, cache_)
+        if prop.get("deprecated") or prop.get("deprecationMessage"):
+            annotation = Annotated[Any, BeforeValidator(_reject_deprecated)]
+        # Field names are prefixed so provider names can never shadow BaseModel attributes.
+        if wire in required:
+            fields[f"p_{wire}"] = (annotation, Field(alias=wire))
+        else:
+            fields[f"p_{wire}"] = (annotation | None, Field(default=None, alias=wire))
+    model = create_model(  # type: ignore[call-overload]
+        token.rsplit(":", 1)[-1],
+        __config__=ConfigDict(extra="forbid", strict=True, populate_by_name=False, frozen=True),
+        **fields,
+    )
+    cache_[token] = model
+    return model  # type: ignore[no-any-return]
+
+
+@cache
+def pass_through_model(name: str) -> type[BaseModel]:
+    """A strict pydantic model of one pass-through block, keyed by PASS_THROUGH_ROOTS name."""
+    data = subset()
+    return _model_for(PASS_THROUGH_ROOTS[name], data["types"], _MODELS)
+
+
+_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def to_wire(block: BaseModel | None) -> dict[str, Any]:
+    """A validated block as the provider's camelCase wire dict, unset keys left out."""
+    if block is None:
+        return {}
+    return block.model_dump(by_alias=True, exclude_none=True)
+
+
+def to_python_names(token: str, wire: dict[str, Any]) -> dict[str, Any]:
+    """Rename a wire dict's keys to the SDK's Python keyword names, recursing into nested types."""
+    types = subset()["types"]
+    props = types[token]["properties"]
+    out: dict[str, Any] = {}
+    for key, value in wire.items():
+        prop = props[key]
+        name = prop.get("x-pythonName", key)
+        ref = prop.get("$ref") or prop.get("items", {}).get("$ref")
+        if ref and isinstance(value, dict):
+            value = to_python_names(ref.removeprefix("#/types/"), value)
+        elif ref and isinstance(value, list):
+            value = [to_python_names(ref.removeprefix("#/types/"), v) for v in value]
+        out[name] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate the shipped slice: ``python -m replication.provider_schema CONTRACT.json``."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    contract = json.loads(Path(args[0]).read_text())
+    SUBSET_PATH.write_text(json.dumps(extract_subset(contract), indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Render an offline plan for people (a tree like `pulumi preview`) and for tools (stable JSON).
+
+Secrets are masked in every format: rendering goes through :func:`masked`, which replaces every
+:class:`~replication.engine.Secret` with `[secret]` before anything is formatted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from replication.engine import PlanResult, Registration, Secret, Unknown
+
+MASK = "[secret]"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def masked(value: Any) -> Any:
+    """A copy of `value` with every secret replaced by `[secret]` and unknowns by `[unknown]`."""
+    if isinstance(value, Secret):
+        return MASK
+    if isinstance(value, Unknown):
+        return "[unknown]"
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(v) for v in value]
+    return value
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Leaf key paths of a nested input value, sorted: `kafkaUserConfig.kafka.logRetentionBytes`."""
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            yield from flatten(value[key], f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        for i, item in enumerate(value):
+            yield from flatten(item, f"{prefix}[{i}]")
+    else:
+        yield prefix, value
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str) and value not in (MASK, "[unknown]"):
+        return value
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+def _children(result: PlanResult) -> dict[str | None, list[Registration]]:
+    kids: dict[str | None, list[Registration]] = {}
+    known = {r.urn for r in result.resources}
+    for r in result.resources:
+        parent = r.parent if r.parent in known else None
+        kids.setdefault(parent, []).append(r)
+    return kids
+
+
+def _options(r: Registration) -> str:
+    flags = [
+        label
+        for label, on in (
+            ("protect", r.protect),
+            ("deleteBeforeReplace", r.delete_before_replace),
+            (f"import={r.import_id}", r.import_id is not None),
+            ("retainOnDelete", r.retain_on_delete),
+        )
+        if on
+    ]
+    return f"  [{', '.join(flags)}]" if flags else ""
+
+
+def text(result: PlanResult) -> str:
+    """The plan as a tree of resources with their key inputs, like `pulumi preview --diff`."""
+    lines = [
+        f"Previewing update ({result.stack}) of {result.project}, offline: mock engine, no credentials, no API calls",
+        "",
+        f"     {'Type':<64} {'Name':<32} Plan",
+        f" +   {STACK_TYPE:<64} {result.project + '-' + result.stack:<32} create",
+    ]
+    kids = _children(result)
+
+    def walk(parent: str | None, indent: str) -> None:
+        items = kids.get(parent, [])
+        for i, r in enumerate(items):
+            last = i == len(items) - 1
+            branch = "└─ " if last else "├─ "
+            label = f"{indent}{branch}{r.type}"
+            lines.append(f" +   {label:<64} {r.name:<32} create{_options(r)}")
+            if r.custom:
+                pad = indent + ("   " if last else "│  ")
+                for key, value in flatten(masked(dict(r.inputs))):
+                    lines.append(f"     {pad}    {key}: {_scalar(value)}")
+            walk(r.urn, indent + ("   " if last else "│  "))
+
+    walk(None, "")
+    custom = [r for r in result.resources if r.custom]
+    lines += ["", "Outputs:"]
+    for key, value in sorted(masked(result.outputs).items()):
+        lines.append(f"    {key}: {json.dumps(value, sort_keys=True)}")
+    topics = result.outputs.get("expectedTopics")
+    if isinstance(topics, dict):
+        lines += ["", "Expected topics once replication has settled:"]
+        for alias in sorted(topics):
+            lines.append(f"    {alias}: {', '.join(topics[alias]) or '(none)'}")
+    warnings = [msg for level, msg in result.logs if level in ("warning", "error")]
+    if warnings:
+        lines += ["", "Diagnostics:"] + [f"    warning: {w}" for w in warnings]
+    lines += [
+        "",
+        "Resources:",
+        f"    + {len(result.resources) + 1} to create "
+        f"({len(custom)} Aiven resources, {len(result.resources) - len(custom)} components, 1 stack)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plan_document(result: PlanResult) -> dict[str, Any]:
+    """The plan as plain data, secrets masked, in a stable order (for JSON and for diffs)."""
+    return {
+        "project": result.project,
+        "stack": result.stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "inputs": masked(dict(r.inputs)),
+                "dependencies": sorted(result.custom_dependencies(r)) if r.custom else [],
+                "protect": r.protect,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "importId": r.import_id,
+            }
+            for r in sorted(result.resources, key=lambda r: r.urn)
+        ],
+        "outputs": masked(result.outputs),
+        "waves": max(result.waves().values(), default=0),
+    }
+
+
+def json_text(result: PlanResult) -> str:
+    """The plan as sorted, indented JSON."""
+    return json.dumps(plan_document(result), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,76 @@
+"""Topology planning: from a validated config to what must be declared, and in which groups.
+
+Pure logic (no Pulumi imports). The components only turn this plan into resources, so every
+decision that can be tested without an engine lives here: which clusters each MirrorMaker
+attaches (one integration per MirrorMaker and cluster, never one per flow), which flows it runs,
+and the topic map that predicts what every cluster will hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from replication import topicmap
+from replication.config import FlowSpec, StackConfig
+
+
+@dataclass(frozen=True)
+class MirrorMakerPlan:
+    """One MirrorMaker service and what it needs."""
+
+    key: str
+    """Config key of the MirrorMaker."""
+    service_name: str
+    """Aiven service name."""
+    attached: tuple[str, ...]
+    """Cluster aliases it integrates with, sorted: exactly those its flows use."""
+    flows: tuple[FlowSpec, ...]
+    """Flows it runs, in config order."""
+
+
+@dataclass(frozen=True)
+class TopologyPlan:
+    """The validated config, resolved into MirrorMaker plans and a topic map."""
+
+    config: StackConfig
+    mirrormakers: tuple[MirrorMakerPlan, ...]
+    topic_map: topicmap.TopicMap
+
+
+def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
+    """The config's flows in the topic map's terms."""
+    return [
+        topicmap.FlowSpec(
+            source=f.source,
+            target=f.target,
+            topics=tuple(f.topics),
+            topics_exclude=tuple(f.topics_exclude),
+            policy=f.replication_policy,
+            emit_heartbeats=f.emit_heartbeats,
+            emit_backward_heartbeats=f.emit_backward_heartbeats,
+            enabled=f.enabled,
+        )
+        for f in cfg.flows
+    ]
+
+
+def plan(cfg: StackConfig) -> TopologyPlan:
+    """Resolve a config into a plan. Raises :class:`topicmap.TopologyError` for unsafe topologies."""
+    by_mm: dict[str, list[FlowSpec]] = {key: [] for key in cfg.mirrormakers}
+    for flow in cfg.flows:
+        by_mm[cfg.flow_mirrormaker(flow)].append(flow)
+    mirrormakers = tuple(
+        MirrorMakerPlan(
+            key=key,
+            service_name=cfg.mirrormakers[key].resolved_service_name(key),
+            attached=tuple(sorted({alias for f in flows for alias in (f.source, f.target)})),
+            flows=tuple(flows),
+        )
+        for key, flows in by_mm.items()
+    )
+    declared = {alias: list(cluster.topics) for alias, cluster in cfg.clusters.items()}
+    return TopologyPlan(
+        config=cfg,
+        mirrormakers=mirrormakers,
+        topic_map=topicmap.predict(declared, topic_map_flows(cfg)),
+    )

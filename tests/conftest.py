@@ -1,0 +1,40 @@
+"""Shared fixtures: the offline engine, with the provider contract enforced on every run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replication import engine
+from tests.contract import contract
+
+ROOT = Path(__file__).resolve().parent.parent
+Plan = Callable[..., engine.PlanResult]
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_loop() -> Iterator[None]:
+    """A fresh event loop per test, as in Pulumi's own SDK tests."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+def run_checked(stack: str = "dev", *, program_dir: Path = ROOT, stack_file: Path | None = None, **overrides: Any) -> engine.PlanResult:
+    """Run the program offline and fail unless every Aiven resource satisfies the provider contract."""
+    result = engine.run_program(stack, program_dir, stack_file=stack_file, config_overrides=overrides)
+    violations = contract().check(result.resources)
+    assert not violations, "provider contract violations:\n" + "\n".join(violations)
+    return result
+
+
+@pytest.fixture
+def plan() -> Plan:
+    """`plan(stack, **config_overrides)`: run the real program under mocks, contract-checked."""
+    return run_checked
