@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -173,14 +173,77 @@ class TopicSpec(Model):
     """Topic settings, passed to the provider's `config` block (for example `retentionMs`)."""
 
 
+_HOST_PORT = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}|\[[0-9A-Fa-f:]+\]:[0-9]{1,5}")
+
+
+def _host_port(value: str) -> str:
+    if not _HOST_PORT.fullmatch(value):
+        raise ValueError(f"bootstrap server {value!r} must be host:port, for example 'kafka-1.example.com:9092'")
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_host_port)]
+CredentialName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class ExternalKafkaSpec(Model):
+    """A Kafka cluster outside Aiven (self-hosted, MSK, Confluent), reached through an
+    `external_kafka` integration endpoint."""
+
+    endpoint_name: Name | None = None
+    """Name of the integration endpoint in the Aiven project. Defaults to the cluster's alias."""
+    bootstrap_servers: Annotated[list[HostPort], Field(min_length=1)]
+    """Brokers to bootstrap from, `host:port`."""
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"]
+    """`PLAINTEXT`, `SSL` (TLS, optionally with a client certificate) or `SASL_SSL` (SASL over TLS)."""
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    """SASL mechanism, with `SASL_SSL`."""
+    sasl_username: Name | None = None
+    """SASL user name, with `SASL_SSL`."""
+    sasl_password: CredentialName | None = None
+    """Name of the entry in the secret `credentials` config that holds the SASL password."""
+    ssl_ca_cert: Name | None = None
+    """PEM CA certificate that signed the brokers' certificates, if not a public CA."""
+    ssl_client_cert: Name | None = None
+    """PEM client certificate, for mutual TLS with `SSL`."""
+    ssl_client_key: CredentialName | None = None
+    """Name of the entry in the secret `credentials` config that holds the client certificate's key."""
+
+    @model_validator(mode="after")
+    def _protocol_fields(self) -> ExternalKafkaSpec:
+        issues: list[tuple[str, str]] = []
+        sasl = {"saslMechanism": self.sasl_mechanism, "saslUsername": self.sasl_username,
+                "saslPassword": self.sasl_password}
+        if self.security_protocol == "SASL_SSL":
+            issues += [(k, "required with securityProtocol SASL_SSL") for k, v in sasl.items() if v is None]
+        else:
+            issues += [(k, f"only applies to SASL_SSL, not {self.security_protocol}; got {v!r}")
+                       for k, v in sasl.items() if v is not None]
+        if self.security_protocol == "PLAINTEXT":
+            tls = {"sslCaCert": self.ssl_ca_cert, "sslClientCert": self.ssl_client_cert,
+                   "sslClientKey": self.ssl_client_key}
+            issues += [(k, "only applies to SSL and SASL_SSL, not PLAINTEXT") for k, v in tls.items() if v]
+        elif (self.ssl_client_cert is None) != (self.ssl_client_key is None):
+            missing = "sslClientKey" if self.ssl_client_key is None else "sslClientCert"
+            issues.append((missing, "sslClientCert and sslClientKey go together (mutual TLS)"))
+        if issues:
+            raise ValueError(_relative(issues))
+        return self
+
+
 class ClusterSpec(Model):
-    """An Aiven for Apache Kafka service that this stack creates and manages."""
+    """A Kafka cluster: one this stack creates on Aiven (the default), an existing Aiven service
+    (`existing: true`), or a cluster outside Aiven (`external:`)."""
 
     service_name: ServiceName | None = None
-    """Aiven service name. Defaults to the cluster's alias."""
-    cloud: Name
+    """Aiven service name. Defaults to the cluster's alias; required with `existing: true`."""
+    existing: bool = False
+    """The Aiven service exists and is managed elsewhere: attach it, never create or change it."""
+    external: ExternalKafkaSpec | None = None
+    """The cluster is outside Aiven: how to reach it."""
+    cloud: Name | None = None
     """Aiven cloud, for example `google-europe-west1`."""
-    plan: Name
+    plan: Name | None = None
     """Aiven plan, for example `business-4`."""
     kafka_version: KafkaVersion | None = None
     """Kafka version as a quoted string, for example `"3.8"`. Omit for Aiven's default."""
@@ -192,10 +255,45 @@ class ClusterSpec(Model):
     """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names)."""
     topics: dict[TopicName, TopicSpec] = Field(default_factory=dict)
     """Topics to create on this cluster, by name."""
+    known_topics: list[TopicName] = Field(default_factory=list)
+    """Topics that already exist on an existing or external cluster (for the topic map only)."""
+
+    @property
+    def managed(self) -> bool:
+        """Whether this stack creates and manages the Kafka service."""
+        return not self.existing and self.external is None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> ClusterSpec:
+        issues: list[tuple[str, str]] = []
+        settings = {"cloud": self.cloud, "plan": self.plan, "kafkaVersion": self.kafka_version,
+                    "maintenanceWindow": self.maintenance_window, "ipFilter": self.ip_filter,
+                    "kafka": self.kafka, "topics": self.topics or None}
+        if self.existing and self.external is not None:
+            issues.append(("existing", "a cluster is either existing on Aiven or external, not both"))
+        elif self.managed:
+            issues += [(k, "required key is missing") for k in ("cloud", "plan") if settings[k] is None]
+            if self.known_topics:
+                issues.append(("knownTopics", "only for existing or external clusters; declare `topics` instead"))
+        else:
+            kind = "existing" if self.existing else "external"
+            issues += [(k, f"not allowed on an {kind} cluster: this stack does not manage it")
+                       for k, v in settings.items() if v is not None]
+            if self.existing and self.service_name is None:
+                issues.append(("serviceName", "required with existing: true (the Aiven service to attach)"))
+            if self.external is not None and self.service_name is not None:
+                issues.append(("serviceName", "not allowed on an external cluster; use external.endpointName"))
+        if issues:
+            raise ValueError(_relative(issues))
+        return self
 
     def resolved_service_name(self, alias: str) -> str:
         """The Aiven service name: explicit, or the alias."""
         return self.service_name or alias
+
+    def declared_topics(self) -> list[str]:
+        """Topics the cluster holds of its own: created here, or known to exist."""
+        return [*self.topics, *self.known_topics]
 
 
 # --- MirrorMaker --------------------------------------------------------------------------------
@@ -216,6 +314,9 @@ class MirrorMakerSpec(Model):
     """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
     kafka_mirrormaker: MirrorMakerSettings | None = None
     """Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker` block."""
+    integrations: dict[Alias, IntegrationTuning] = Field(default_factory=dict)
+    """Consumer/producer tuning of the integration with each cluster, by alias: the provider's
+    `kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration."""
 
     def resolved_service_name(self, key: str) -> str:
         """The Aiven service name: explicit, or the key."""
@@ -288,12 +389,15 @@ class StackConfig(Model):
     """MirrorMaker 2 services by key."""
     flows: list[FlowSpec] = Field(default_factory=list)
     """Replication flows."""
+    credentials: dict[CredentialName, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    """Secrets of external clusters by name (SASL passwords, client keys). Set each with
+    `pulumi config set --secret --path 'aiven-kafka-replication:credentials.<name>' <value>`."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
         issues = list(check_references(self))
         if issues:
-            raise ValueError(_PREFIX + "\n".join(f"{issue.path}: {issue.message}" for issue in issues))
+            raise ValueError(_relative((issue.path, issue.message) for issue in issues))
         return self
 
     def flow_mirrormaker(self, flow: FlowSpec) -> str:
@@ -301,7 +405,13 @@ class StackConfig(Model):
         return flow.mirrormaker or next(iter(self.mirrormakers))
 
 
-_PREFIX = "cross-reference errors:\n"
+_PREFIX = "issues at relative paths:\n"
+
+
+def _relative(issues: Iterable[tuple[str, str]]) -> str:
+    # A validator can only raise at its model's location; it encodes the exact sub-keys here and
+    # `_issues_from` joins them onto that location, so every issue names its full key path.
+    return _PREFIX + "\n".join(f"{path}: {message}" for path, message in issues)
 
 
 @dataclass(frozen=True)
@@ -331,6 +441,8 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Cross-references between clusters, MirrorMakers and flows: the errors a schema cannot see."""
     service_owner: dict[str, str] = {}
     for alias, cluster in cfg.clusters.items():
+        if cluster.external is not None:
+            continue
         name = cluster.resolved_service_name(alias)
         if name in service_owner:
             yield ConfigIssue(
@@ -375,6 +487,28 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
             yield ConfigIssue(at, f"duplicate flow {flow.key} (also flows[{seen[flow.key]}])")
         seen.setdefault(flow.key, i)
 
+    for key, mm in cfg.mirrormakers.items():
+        attached = {
+            alias for f in cfg.flows if cfg.flow_mirrormaker(f) == key for alias in (f.source, f.target)
+        }
+        for alias in mm.integrations:
+            if alias not in attached:
+                yield ConfigIssue(
+                    f"mirrormakers.{key}.integrations.{alias}",
+                    f"cluster {alias!r} is not used by any flow of MirrorMaker {key!r} "
+                    f"(it attaches: {_names(attached)})",
+                )
+
+    for alias, cluster in cfg.clusters.items():
+        ext = cluster.external
+        for field_name, ref in (("saslPassword", ext and ext.sasl_password), ("sslClientKey", ext and ext.ssl_client_key)):
+            if ref and ref not in cfg.credentials:
+                yield ConfigIssue(
+                    f"clusters.{alias}.external.{field_name}",
+                    f"no credential {ref!r} in {NAMESPACE}:credentials "
+                    f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
+                )
+
 
 # --- loading ------------------------------------------------------------------------------------
 
@@ -401,12 +535,15 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
         if msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
         if msg.startswith(_PREFIX):
-            # Cross-reference issues carry their own paths.
+            base = _path(loc)
             for line in msg.removeprefix(_PREFIX).splitlines():
                 path, _, text = line.partition(": ")
-                yield ConfigIssue(path, text)
+                joined = path if not base else f"{base}{path}" if path.startswith("[") else f"{base}.{path}"
+                yield ConfigIssue(joined, text)
             continue
-        if e["type"] == "missing":
+        if loc and loc[0] == "credentials":
+            yield ConfigIssue(_path(loc), f"{msg} (value not shown: it is a secret)")
+        elif e["type"] == "missing":
             yield ConfigIssue(_path(loc), "required key is missing")
         elif e["type"] == "extra_forbidden":
             yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}")
@@ -419,15 +556,23 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
             yield ConfigIssue(_path(loc), f"{msg}, got {_clip(e['input'])}")
 
 
-def parse(raw: Mapping[str, Any]) -> StackConfig:
+def parse(raw: Mapping[str, Any], secret_keys: Collection[str] | None = None) -> StackConfig:
     """Validate raw config (namespace keys without the prefix) into a :class:`StackConfig`.
 
-    Raises :class:`ConfigError` with every issue found.
+    `secret_keys` are the namespace keys the engine holds as secrets; when given, keys that must
+    be secret (`credentials`) are checked to be. Raises :class:`ConfigError` with every issue.
     """
     try:
-        return StackConfig.model_validate(dict(raw))
+        cfg = StackConfig.model_validate(dict(raw))
     except ValidationError as err:
         raise ConfigError(_issues_from(err)) from None
+    if secret_keys is not None and cfg.credentials and "credentials" not in secret_keys:
+        raise ConfigError([ConfigIssue(
+            "credentials",
+            "is stored in plain text: set each entry with `pulumi config set --secret --path "
+            f"'{NAMESPACE}:credentials.<name>' <value>`",
+        )])
+    return cfg
 
 
 def json_schema() -> dict[str, Any]:

@@ -15,23 +15,26 @@ from replication.components import Replication, ReplicationArgs
 from replication.topicmap import TopologyError
 
 
-def read_raw_config() -> dict[str, Any]:
-    """Every key of the project's config namespace, structured values parsed.
+def read_raw_config() -> tuple[dict[str, Any], set[str]]:
+    """Every key of the project's config namespace, structured values parsed, and which are secret.
 
-    `pulumi.Config` can only fetch keys it is asked for; to reject typos at the top level we need
-    every key the engine passed, so the runtime's config map is read directly.
+    `pulumi.Config` can only fetch keys it is asked for, and warns when a secret is read as plain
+    text. To reject typos at the top level and to validate secret entries without logging them,
+    the runtime's config map is read directly.
     """
     from pulumi.runtime import config as runtime_config
 
     prefix = f"{config.NAMESPACE}:"
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    cfg = pulumi.Config(config.NAMESPACE)
     raw: dict[str, Any] = {}
+    secret: set[str] = set()
     for full_key in sorted(merged):
         if full_key.startswith(prefix):
             key = full_key.removeprefix(prefix)
-            raw[key] = _parse_value(cfg.get(key))
-    return raw
+            raw[key] = _parse_value(runtime_config.get_config(full_key))
+            if runtime_config.is_config_secret(full_key):
+                secret.add(key)
+    return raw, secret
 
 
 def _parse_value(text: str | None) -> Any:
@@ -47,7 +50,8 @@ def _parse_value(text: str | None) -> Any:
 def load_plan() -> topology.TopologyPlan:
     """Validate the stack config and plan the topology, or stop cleanly with the errors."""
     try:
-        return topology.plan(config.parse(read_raw_config()))
+        raw, secret_keys = read_raw_config()
+        return topology.plan(config.parse(raw, secret_keys))
     except (config.ConfigError, TopologyError) as err:
         # RunError ends the program with the message only: no traceback for a config mistake.
         raise pulumi.RunError(f"invalid stack config:\n{err}") from None
@@ -56,7 +60,11 @@ def load_plan() -> topology.TopologyPlan:
 def main() -> Replication:
     """Declare the stack. Returns the top-level component (tests inspect it)."""
     plan = load_plan()
-    replication = Replication("replication", ReplicationArgs(plan=plan))
+    credentials: pulumi.Output[dict[str, str]] | None = None
+    if plan.config.credentials:
+        # Read through the secret API so Pulumi itself keeps every derived value secret.
+        credentials = pulumi.Config(config.NAMESPACE).require_secret_object("credentials")
+    replication = Replication("replication", ReplicationArgs(plan=plan, credentials=credentials))
     pulumi.export("clusterServiceNames", replication.cluster_service_names)
     pulumi.export("clusterServiceUris", replication.cluster_service_uris)
     pulumi.export("mirrormakerServiceNames", replication.mirrormaker_service_names)

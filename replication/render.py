@@ -75,8 +75,8 @@ def text(result: PlanResult) -> str:
     lines = [
         f"Previewing update ({result.stack}) of {result.project}, offline: mock engine, no credentials, no API calls",
         "",
-        f"     {'Type':<64} {'Name':<32} Plan",
-        f" +   {STACK_TYPE:<64} {result.project + '-' + result.stack:<32} create",
+        f"     {'Type':<76} {'Name':<32} Plan",
+        f" +   {STACK_TYPE:<76} {result.project + '-' + result.stack:<32} create",
     ]
     kids = _children(result)
 
@@ -86,7 +86,7 @@ def text(result: PlanResult) -> str:
             last = i == len(items) - 1
             branch = "└─ " if last else "├─ "
             label = f"{indent}{branch}{r.type}"
-            lines.append(f" +   {label:<64} {r.name:<32} create{_options(r)}")
+            lines.append(f" +   {label:<76} {r.name:<32} create{_options(r)}")
             if r.custom:
                 pad = indent + ("   " if last else "│  ")
                 for key, value in flatten(masked(dict(r.inputs))):

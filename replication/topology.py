@@ -68,7 +68,7 @@ def plan(cfg: StackConfig) -> TopologyPlan:
         )
         for key, flows in by_mm.items()
     )
-    declared = {alias: list(cluster.topics) for alias, cluster in cfg.clusters.items()}
+    declared = {alias: cluster.declared_topics() for alias, cluster in cfg.clusters.items()}
     return TopologyPlan(
         config=cfg,
         mirrormakers=mirrormakers,

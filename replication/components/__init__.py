@@ -1,6 +1,7 @@
 """Pulumi ComponentResources: a Kafka cluster with its topics, a MirrorMaker 2 service with its
 integrations, a replication flow, and the whole replication topology."""
 
+from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
@@ -8,6 +9,8 @@ from replication.components.replication import Replication, ReplicationArgs
 
 __all__ = [
     "ClusterAttachment",
+    "ExternalKafkaCluster",
+    "ExternalKafkaClusterArgs",
     "KafkaCluster",
     "KafkaClusterArgs",
     "MirrorMaker",

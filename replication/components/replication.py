@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
 
+from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
@@ -20,6 +21,8 @@ class ReplicationArgs:
 
     plan: TopologyPlan
     """The validated config, resolved by :func:`replication.topology.plan`."""
+    credentials: pulumi.Output[dict[str, str]] | None = None
+    """The secret `credentials` config (external clusters' passwords and keys), if any."""
 
 
 class Replication(pulumi.ComponentResource):
@@ -27,12 +30,14 @@ class Replication(pulumi.ComponentResource):
 
     clusters: dict[str, KafkaCluster]
     """Kafka clusters this stack manages, by alias."""
+    external_clusters: dict[str, ExternalKafkaCluster]
+    """Clusters outside Aiven, by alias."""
     mirrormakers: dict[str, MirrorMaker]
     """MirrorMaker services, by config key."""
     flows: dict[str, ReplicationFlow]
     """Replication flows, by `<source>->target`."""
     cluster_service_names: pulumi.Output[dict[str, str]]
-    """Aiven service name of each cluster, by alias."""
+    """Aiven service name of each managed or existing cluster, by alias."""
     cluster_service_uris: pulumi.Output[dict[str, str]]
     """Service URI of each managed cluster, by alias (secret: it embeds credentials)."""
     mirrormaker_service_names: pulumi.Output[dict[str, str]]
@@ -66,7 +71,33 @@ class Replication(pulumi.ComponentResource):
                 child,
             )
             for alias, cluster in cfg.clusters.items()
+            if cluster.managed
         }
+        self.external_clusters = {
+            alias: ExternalKafkaCluster(
+                alias,
+                ExternalKafkaClusterArgs(
+                    project=cfg.project,
+                    endpoint_name=cluster.external.endpoint_name or alias,
+                    spec=cluster.external,
+                    sasl_password=_credential(args.credentials, cluster.external.sasl_password),
+                    ssl_client_key=_credential(args.credentials, cluster.external.ssl_client_key),
+                ),
+                child,
+            )
+            for alias, cluster in cfg.clusters.items()
+            if cluster.external is not None
+        }
+        # How each cluster is reached: a managed service's name output (so integrations wait for
+        # it), an existing service's literal name, or an external endpoint's ID.
+        reach: dict[str, ClusterAttachment] = {}
+        for alias, cluster in cfg.clusters.items():
+            if alias in self.clusters:
+                reach[alias] = ClusterAttachment(service_name=self.clusters[alias].service_name)
+            elif alias in self.external_clusters:
+                reach[alias] = ClusterAttachment(endpoint_id=self.external_clusters[alias].endpoint_id)
+            else:
+                reach[alias] = ClusterAttachment(service_name=cluster.resolved_service_name(alias))
 
         self.mirrormakers = {}
         for mm in plan.mirrormakers:
@@ -82,7 +113,7 @@ class Replication(pulumi.ComponentResource):
                     ip_filter=spec.ip_filter,
                     settings=to_wire(spec.kafka_mirrormaker),
                     attachments={
-                        alias: ClusterAttachment(service_name=self.clusters[alias].service_name)
+                        alias: replace(reach[alias], tuning=to_wire(spec.integrations.get(alias)))
                         for alias in mm.attached
                     },
                 ),
@@ -116,7 +147,7 @@ class Replication(pulumi.ComponentResource):
                 )
 
         self.cluster_service_names = pulumi.Output.all(
-            **{alias: c.service_name for alias, c in self.clusters.items()}
+            **{alias: r.service_name for alias, r in reach.items() if r.service_name is not None}
         ).apply(dict)
         self.cluster_service_uris = pulumi.Output.secret(
             pulumi.Output.all(**{alias: c.service_uri for alias, c in self.clusters.items()}).apply(dict)
@@ -135,3 +166,9 @@ class Replication(pulumi.ComponentResource):
                 "expectedTopics": self.expected_topics,
             }
         )
+
+
+def _credential(credentials: pulumi.Output[dict[str, str]] | None, name: str | None) -> pulumi.Output[str] | None:
+    if name is None or credentials is None:
+        return None
+    return credentials.apply(lambda values: values[name])
