@@ -287,6 +287,12 @@ class ClusterSpec(Model):
             raise ValueError(_relative(issues))
         return self
 
+    def placement(self) -> tuple[str, str]:
+        """Cloud and plan of a managed cluster (validated to be set)."""
+        if self.cloud is None or self.plan is None:
+            raise ValueError("only managed clusters have a cloud and a plan")
+        return self.cloud, self.plan
+
     def resolved_service_name(self, alias: str) -> str:
         """The Aiven service name: explicit, or the alias."""
         return self.service_name or alias
@@ -317,6 +323,21 @@ class MirrorMakerSpec(Model):
     integrations: dict[Alias, IntegrationTuning] = Field(default_factory=dict)
     """Consumer/producer tuning of the integration with each cluster, by alias: the provider's
     `kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration."""
+
+    @model_validator(mode="after")
+    def _group_patterns(self) -> MirrorMakerSpec:
+        # `groups`/`groupsExclude` are comma-separated Java regexes; check them like flow patterns.
+        issues: list[tuple[str, str]] = []
+        for key in ("groups", "groupsExclude"):
+            value = getattr(self.kafka_mirrormaker, f"p_{key}", None)
+            for pattern in (value or "").split(","):
+                try:
+                    _java_regex(pattern.strip())
+                except ValueError as err:
+                    issues.append((f"kafkaMirrormaker.{key}", str(err)))
+        if issues:
+            raise ValueError(_relative(issues))
+        return self
 
     def resolved_service_name(self, key: str) -> str:
         """The Aiven service name: explicit, or the key."""
@@ -471,7 +492,9 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
                     f"{at}.{end}", f"unknown cluster {alias!r} (declared: {_names(cfg.clusters)})"
                 )
         if flow.source == flow.target:
-            yield ConfigIssue(f"{at}.target", f"{flow.target!r} is also the source: a flow cannot replicate a cluster into itself")
+            yield ConfigIssue(
+                f"{at}.target", f"{flow.target!r} is also the source: a flow cannot replicate a cluster into itself"
+            )
         if flow.mirrormaker is None:
             if len(cfg.mirrormakers) > 1:
                 yield ConfigIssue(
@@ -501,7 +524,9 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
 
     for alias, cluster in cfg.clusters.items():
         ext = cluster.external
-        for field_name, ref in (("saslPassword", ext and ext.sasl_password), ("sslClientKey", ext and ext.ssl_client_key)):
+        if ext is None:
+            continue
+        for field_name, ref in (("saslPassword", ext.sasl_password), ("sslClientKey", ext.ssl_client_key)):
             if ref and ref not in cfg.credentials:
                 yield ConfigIssue(
                     f"clusters.{alias}.external.{field_name}",

@@ -310,7 +310,7 @@ def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, m
                         additional_secret_outputs=tuple(request.additionalSecretOutputs),
                     )
                 )
-                response = super().RegisterResource(request)
+                response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
                 # Like the engine: outputs the provider marks secret come back as secrets.
                 for key in request.additionalSecretOutputs:
                     if key in response.object.fields:
@@ -319,7 +319,7 @@ def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, m
                         wrapped.struct_value.fields["value"].CopyFrom(response.object.fields[key])
                         response.object.fields[key].CopyFrom(wrapped)
                 return response
-            return super().RegisterResource(request)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
     class _Engine(mocks.MockEngine):
         def Log(self, request: Any) -> None:

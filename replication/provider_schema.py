@@ -125,9 +125,11 @@ def _annotation(prop: dict[str, Any], types: dict[str, Any], cache_: dict[str, t
         if enum and not prop.get("x-enumOpen"):
             base = Annotated[Literal[tuple(enum)], BeforeValidator(_int_to_str)]
     elif kind == "array":
-        base = list[_annotation(prop["items"], types, cache_)]  # type: ignore[misc]
+        items = _annotation(prop["items"], types, cache_)
+        base = list[items]  # type: ignore[valid-type]
     elif kind == "object":
-        base = dict[str, _annotation(prop.get("additionalProperties", {"type": "string"}), types, cache_)]  # type: ignore[misc]
+        values = _annotation(prop.get("additionalProperties", {"type": "string"}), types, cache_)
+        base = dict[str, values]  # type: ignore[valid-type]
     else:  # pragma: no cover - the contract has no other kinds
         raise ValueError(f"unsupported contract type {prop!r}")
     if constraints and not isinstance(base, type(Literal["x"])):
@@ -150,13 +152,13 @@ def _model_for(token: str, types: dict[str, Any], cache_: dict[str, type[BaseMod
             fields[f"p_{wire}"] = (annotation, Field(alias=wire))
         else:
             fields[f"p_{wire}"] = (annotation | None, Field(default=None, alias=wire))
-    model = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         token.rsplit(":", 1)[-1],
         __config__=ConfigDict(extra="forbid", strict=True, populate_by_name=False, frozen=True),
         **fields,
     )
     cache_[token] = model
-    return model  # type: ignore[no-any-return]
+    return model
 
 
 @cache

@@ -61,7 +61,10 @@ def test_integrations_and_flows_delete_before_replace(plan: Plan) -> None:
 def test_children_are_parented_by_their_component(plan: Plan) -> None:
     result = plan("dev")
     index = result.by_urn()
-    parent = lambda name: index[result.named(name).parent or ""].name  # noqa: E731
+
+    def parent(name: str) -> str:
+        return index[result.named(name).parent or ""].name
+
     assert parent("source-kafka") == "source"
     assert parent("source-topic-topic-a") == "source"
     assert parent("mm-integration-target") == "mm"

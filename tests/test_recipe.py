@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replication.engine import Secret
+from replication.engine import PlanResult, Secret
 from tests.conftest import Plan
 
 RECIPE_EXCLUDES = [r".*[\-\.]internal", r".*\.replica", r"__.*"]
@@ -124,7 +124,10 @@ def test_expected_topics_of_the_recipe(plan: Plan) -> None:
 
 def test_prod_stack_is_isolated_from_dev(plan: Plan) -> None:
     dev, prod = plan("dev"), plan("prod")
-    names = lambda r: {x.inputs["serviceName"] for x in r.resources if x.type.endswith((":Kafka", ":KafkaMirrorMaker"))}  # noqa: E731
+
+    def names(r: PlanResult) -> set[str]:
+        return {x.inputs["serviceName"] for x in r.resources if x.type.endswith((":Kafka", ":KafkaMirrorMaker"))}
+
     assert not names(dev) & names(prod), "prod must not reuse dev's service names in a shared project"
     mm = next(r for r in prod.resources if r.type.endswith(":KafkaMirrorMaker"))
     assert "0.0.0.0/0" not in mm.inputs["kafkaMirrormakerUserConfig"]["ipFilterStrings"]

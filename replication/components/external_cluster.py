@@ -50,12 +50,16 @@ class ExternalKafkaCluster(pulumi.ComponentResource):
                 sasl_mechanism=spec.sasl_mechanism,
                 sasl_plain_username=spec.sasl_username,
                 # Secret inputs stay secret Outputs end to end; never resolved to plain strings here.
-                sasl_plain_password=pulumi.Output.secret(args.sasl_password) if args.sasl_password is not None else None,
+                sasl_plain_password=_secret(args.sasl_password),
                 ssl_ca_cert=spec.ssl_ca_cert,
                 ssl_client_cert=spec.ssl_client_cert,
-                ssl_client_key=pulumi.Output.secret(args.ssl_client_key) if args.ssl_client_key is not None else None,
+                ssl_client_key=_secret(args.ssl_client_key),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.endpoint_id = self.endpoint.id
         self.register_outputs({"endpointId": self.endpoint_id})
+
+
+def _secret(value: pulumi.Input[str] | None) -> pulumi.Output[str] | None:
+    return None if value is None else pulumi.Output.secret(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +111,7 @@ class MirrorMaker(pulumi.ComponentResource):
             )
             self.integrations[alias] = integration
             self.cluster_aliases[alias] = integration.kafka_mirrormaker_user_config.apply(
-                lambda cfg, alias=alias: _reported_alias(cfg, alias)
+                functools.partial(_reported_alias, declared=alias)
             )
 
         self.register_outputs({"serviceName": self.service_name, "clusterAliases": self.cluster_aliases})

@@ -60,8 +60,8 @@ class Replication(pulumi.ComponentResource):
                 KafkaClusterArgs(
                     project=cfg.project,
                     service_name=cluster.resolved_service_name(alias),
-                    cloud=cluster.cloud,
-                    plan=cluster.plan,
+                    cloud=cluster.placement()[0],
+                    plan=cluster.placement()[1],
                     kafka_version=cluster.kafka_version,
                     maintenance_window=cluster.maintenance_window,
                     ip_filter=cluster.ip_filter,
