@@ -396,6 +396,37 @@ class FlowSpec(Model):
         return POLICY_CLASSES[self.replication_policy]
 
 
+# --- adopt mode ---------------------------------------------------------------------------------
+
+_AIVEN_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _aiven_id(value: str) -> str:
+    if not _AIVEN_ID.fullmatch(value):
+        hint = (
+            "; give only the part after the project (Terraform's ID is `<project>/<id>`)"
+            if "/" in value
+            else ""
+        )
+        raise ValueError(f"{value!r} is not an Aiven ID (a UUID){hint}")
+    return value
+
+
+AivenId = Annotated[str, AfterValidator(_aiven_id)]
+
+
+class AdoptSpec(Model):
+    """Adopt mode: import the resources a Terraform recipe already created instead of creating them.
+
+    Service, topic and flow IDs follow from the config; integration and endpoint IDs are Aiven's
+    UUIDs, read from the Terraform state."""
+
+    integrations: dict[Name, dict[Alias, AivenId]] = Field(default_factory=dict)
+    """ID of each existing `kafka_mirrormaker` integration: MirrorMaker key → cluster alias → ID."""
+    endpoints: dict[Alias, AivenId] = Field(default_factory=dict)
+    """ID of each existing `external_kafka` endpoint, by external cluster alias."""
+
+
 # --- the whole stack ----------------------------------------------------------------------------
 
 
@@ -413,10 +444,16 @@ class StackConfig(Model):
     credentials: dict[CredentialName, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     """Secrets of external clusters by name (SASL passwords, client keys). Set each with
     `pulumi config set --secret --path 'aiven-kafka-replication:credentials.<name>' <value>`."""
+    protect: bool = False
+    """Data safety (on in prod): services get Aiven termination protection and Pulumi `protect`,
+    topics get `protect`, and every `ipFilter` must be set and not open to the internet."""
+    adopt: AdoptSpec | None = None
+    """Adopt mode: import existing resources (the Terraform recipe's) instead of creating them.
+    Remove it after the first successful `pulumi up`."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
-        issues = list(check_references(self))
+        issues = [*check_references(self), *check_protection(self), *check_adopt(self)]
         if issues:
             raise ValueError(_relative((issue.path, issue.message) for issue in issues))
         return self
@@ -424,6 +461,10 @@ class StackConfig(Model):
     def flow_mirrormaker(self, flow: FlowSpec) -> str:
         """The key of the MirrorMaker that runs a flow (validated to exist)."""
         return flow.mirrormaker or next(iter(self.mirrormakers))
+
+    def attached(self, key: str) -> set[str]:
+        """Aliases of the clusters MirrorMaker `key` integrates with: those its flows use."""
+        return {alias for f in self.flows if self.flow_mirrormaker(f) == key for alias in (f.source, f.target)}
 
 
 _PREFIX = "issues at relative paths:\n"
@@ -511,9 +552,7 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
         seen.setdefault(flow.key, i)
 
     for key, mm in cfg.mirrormakers.items():
-        attached = {
-            alias for f in cfg.flows if cfg.flow_mirrormaker(f) == key for alias in (f.source, f.target)
-        }
+        attached = cfg.attached(key)
         for alias in mm.integrations:
             if alias not in attached:
                 yield ConfigIssue(
@@ -533,6 +572,81 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
                     f"no credential {ref!r} in {NAMESPACE}:credentials "
                     f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
                 )
+
+
+# --- data safety and adopt mode -----------------------------------------------------------------
+
+
+def ip_filter_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Services this stack creates whose `ipFilter` admits the whole internet: unset (Aiven's
+    default is `0.0.0.0/0`), empty, or listing `0.0.0.0/0` or `::/0`."""
+    services = [(f"clusters.{alias}", c.ip_filter) for alias, c in cfg.clusters.items() if c.managed]
+    services += [(f"mirrormakers.{key}", mm.ip_filter) for key, mm in cfg.mirrormakers.items()]
+    for at, networks in services:
+        if not networks:
+            state = "is not set" if networks is None else "is empty"
+            yield ConfigIssue(
+                f"{at}.ipFilter",
+                f"{state}, so Aiven's default (0.0.0.0/0) admits the whole internet; "
+                "list the networks allowed to connect",
+            )
+            continue
+        for i, network in enumerate(networks):
+            if ipaddress.ip_network(network).prefixlen == 0:
+                yield ConfigIssue(f"{at}.ipFilter[{i}]", f"{network!r} admits the whole internet")
+
+
+def check_protection(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """With `protect: true`, an open ip filter is an error."""
+    if cfg.protect:
+        for issue in ip_filter_findings(cfg):
+            yield ConfigIssue(issue.path, f"{issue.message} (not allowed with protect: true)")
+
+
+def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
+    """Without `protect`, an open ip filter is only a warning (the program logs it)."""
+    return [] if cfg.protect else list(ip_filter_findings(cfg))
+
+
+def check_adopt(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Adopt mode imports every resource, so it needs the ID of every integration and endpoint the
+    stack declares, and no ID for one it does not declare."""
+    if cfg.adopt is None:
+        return
+    at = "adopt.integrations"
+    hint = "read it from the Terraform state: `terraform state show <resource>`, attribute integration_id"
+    for key in cfg.adopt.integrations:
+        if key not in cfg.mirrormakers:
+            yield ConfigIssue(f"{at}.{key}", f"unknown MirrorMaker {key!r} (declared: {_names(cfg.mirrormakers)})")
+    owner: dict[str, str] = {}
+    for key in cfg.mirrormakers:
+        attached = cfg.attached(key)
+        given = cfg.adopt.integrations.get(key, {})
+        for alias in sorted(attached - set(given)):
+            yield ConfigIssue(
+                f"{at}.{key}.{alias}",
+                f"required in adopt mode: the ID of MirrorMaker {key!r}'s integration with cluster {alias!r}; {hint}",
+            )
+        for alias, aiven_id in given.items():
+            if alias not in attached:
+                yield ConfigIssue(
+                    f"{at}.{key}.{alias}",
+                    f"MirrorMaker {key!r} has no integration with cluster {alias!r} (it attaches: {_names(attached)})",
+                )
+            elif aiven_id in owner:
+                yield ConfigIssue(f"{at}.{key}.{alias}", f"{aiven_id!r} is already the ID given at {owner[aiven_id]}")
+            owner.setdefault(aiven_id, f"{at}.{key}.{alias}")
+    external = {alias for alias, c in cfg.clusters.items() if c.external is not None}
+    for alias in sorted(external - set(cfg.adopt.endpoints)):
+        yield ConfigIssue(
+            f"adopt.endpoints.{alias}",
+            f"required in adopt mode: the ID of external cluster {alias!r}'s integration endpoint",
+        )
+    for alias in cfg.adopt.endpoints:
+        if alias not in external:
+            yield ConfigIssue(
+                f"adopt.endpoints.{alias}", f"{alias!r} is not an external cluster (external: {_names(external)})"
+            )
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ def load_plan() -> topology.TopologyPlan:
 def main() -> Replication:
     """Declare the stack. Returns the top-level component (tests inspect it)."""
     plan = load_plan()
+    for warning in config.safety_warnings(plan.config):
+        pulumi.log.warn(str(warning))
     credentials: pulumi.Output[dict[str, str]] | None = None
     if plan.config.credentials:
         # Read through the secret API so Pulumi itself keeps every derived value secret.

@@ -24,6 +24,8 @@ class ExternalKafkaClusterArgs:
     """SASL password (a secret Output), with SASL_SSL."""
     ssl_client_key: pulumi.Input[str] | None = None
     """Client certificate key (a secret Output), for mutual TLS."""
+    import_id: str | None = None
+    """Import ID of the existing endpoint in adopt mode: `project/endpoint_id`."""
 
 
 class ExternalKafkaCluster(pulumi.ComponentResource):
@@ -55,7 +57,7 @@ class ExternalKafkaCluster(pulumi.ComponentResource):
                 ssl_client_cert=spec.ssl_client_cert,
                 ssl_client_key=_secret(args.ssl_client_key),
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id),
         )
         self.endpoint_id = self.endpoint.id
         self.register_outputs({"endpointId": self.endpoint_id})

@@ -24,6 +24,8 @@ class ReplicationFlowArgs:
     """Target cluster alias, taken from its integration's output so the flow waits for it."""
     spec: FlowSpec
     """The validated flow settings."""
+    import_id: str | None = None
+    """Import ID of the existing flow in adopt mode: `project/mirrormaker_service/source/target`."""
 
 
 class ReplicationFlow(pulumi.ComponentResource):
@@ -60,7 +62,7 @@ class ReplicationFlow(pulumi.ComponentResource):
             follower_fetching_enabled=spec.follower_fetching,
             offset_lag_max=spec.offset_lag_max,
             # One flow per (MirrorMaker, source, target): a replacement must delete the old first.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, import_=args.import_id),
         )
         self.enabled = self.flow.enable
         self.register_outputs({"enabled": self.enabled})

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aiven as aiven
 
+from replication import adoption
 from replication.config import MaintenanceWindow, TopicSpec
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names, to_wire
 
@@ -35,6 +36,11 @@ class KafkaClusterArgs:
     """Broker settings in the provider's wire names (`kafka_user_config.kafka`)."""
     topics: Mapping[str, TopicSpec] = field(default_factory=dict)
     """Topics to create, by name."""
+    protect: bool = False
+    """Protect the service (Aiven termination protection and Pulumi `protect`) and its topics
+    (Pulumi `protect`: the topic's own `terminationProtection` input is deprecated)."""
+    adopt: bool = False
+    """Import the existing service and topics instead of creating them (the project must be a plain string)."""
 
 
 class KafkaCluster(pulumi.ComponentResource):
@@ -51,8 +57,7 @@ class KafkaCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:KafkaCluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
+        adopt = args.adopt
         user_config = aiven.KafkaKafkaUserConfigArgs(
             kafka_version=args.kafka_version,
             ip_filter_strings=list(args.ip_filter) if args.ip_filter is not None else None,
@@ -72,7 +77,14 @@ class KafkaCluster(pulumi.ComponentResource):
             maintenance_window_dow=window.dow if window else None,
             maintenance_window_time=window.time if window else None,
             kafka_user_config=user_config,
-            opts=child,
+            # Unset when off, as in the recipe: the provider's attribute is optional, not computed,
+            # so unsetting it turns Aiven's protection off again.
+            termination_protection=True if args.protect else None,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                import_=adoption.service_id(args.project, args.service_name) if adopt else None,
+            ),
         )
         self.service_name = self.service.service_name
         self.service_uri = pulumi.Output.secret(self.service.service_uri)
@@ -90,7 +102,11 @@ class KafkaCluster(pulumi.ComponentResource):
                 )
                 if spec.config is not None
                 else None,
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    protect=args.protect,
+                    import_=adoption.topic_id(args.project, args.service_name, topic) if adopt else None,
+                ),
             )
             for topic, spec in args.topics.items()
         }

@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aiven as aiven
 
+from replication import adoption
 from replication.config import MaintenanceWindow
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names
 
@@ -24,6 +25,8 @@ class ClusterAttachment:
     """ID of an `external_kafka` integration endpoint, for clusters outside Aiven."""
     tuning: Mapping[str, Any] = field(default_factory=dict)
     """Consumer/producer tuning of this integration, in the provider's wire names."""
+    integration_id: str | None = None
+    """Aiven ID of the existing integration, imported in adopt mode."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,12 @@ class MirrorMakerArgs:
     """Allowed CIDR networks; None for Aiven's default."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """Service-level settings in wire names (`kafka_mirrormaker_user_config.kafka_mirrormaker`)."""
+    protect: bool = False
+    """Protect the service: Aiven termination protection and Pulumi `protect`. Its integrations are
+    not protected: they hold no data, and `protect` would block their delete-before-replace."""
+    adopt: bool = False
+    """Import the existing service and integrations instead of creating them (every attachment
+    needs an `integration_id`; the project must be a plain string)."""
 
 
 class MirrorMaker(pulumi.ComponentResource):
@@ -63,8 +72,6 @@ class MirrorMaker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MirrorMakerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:MirrorMaker", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
         window = args.maintenance_window
         self.service = aiven.KafkaMirrorMaker(
             f"{name}-service",
@@ -82,13 +89,17 @@ class MirrorMaker(pulumi.ComponentResource):
                 if args.settings
                 else None,
             ),
-            opts=child,
+            # Unset when off, as in the recipe: the provider's attribute is optional, not computed,
+            # so unsetting it turns Aiven's protection off again.
+            termination_protection=True if args.protect else None,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                import_=adoption.service_id(args.project, args.service_name) if args.adopt else None,
+            ),
         )
         self.service_name = self.service.service_name
 
-        # Aiven allows one kafka_mirrormaker integration per (cluster, MirrorMaker) pair, so a
-        # replacement must delete the old one first.
-        integration_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True))
         self.integrations = {}
         self.cluster_aliases = {}
         for alias, attachment in sorted(args.attachments.items()):
@@ -107,7 +118,13 @@ class MirrorMaker(pulumi.ComponentResource):
                     if attachment.tuning
                     else None,
                 ),
-                opts=integration_opts,
+                # Aiven allows one kafka_mirrormaker integration per (cluster, MirrorMaker) pair, so
+                # a replacement must delete the old one first.
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    delete_before_replace=True,
+                    import_=_integration_import(args, alias, attachment),
+                ),
             )
             self.integrations[alias] = integration
             self.cluster_aliases[alias] = integration.kafka_mirrormaker_user_config.apply(
@@ -115,6 +132,14 @@ class MirrorMaker(pulumi.ComponentResource):
             )
 
         self.register_outputs({"serviceName": self.service_name, "clusterAliases": self.cluster_aliases})
+
+
+def _integration_import(args: MirrorMakerArgs, alias: str, attachment: ClusterAttachment) -> str | None:
+    if not args.adopt:
+        return None
+    if attachment.integration_id is None:
+        raise ValueError(f"adopt mode needs the ID of the existing integration with cluster {alias!r}")
+    return adoption.integration_id(args.project, attachment.integration_id)
 
 
 def _reported_alias(cfg: aiven.outputs.ServiceIntegrationKafkaMirrormakerUserConfig | None, declared: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from replication import adoption
 from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
@@ -52,6 +53,7 @@ class Replication(pulumi.ComponentResource):
         plan = args.plan
         cfg = plan.config
         child = pulumi.ResourceOptions(parent=self)
+        adopt = cfg.adopt
 
         # Services have no dependencies on each other: they are all created in the first wave.
         self.clusters = {
@@ -67,6 +69,8 @@ class Replication(pulumi.ComponentResource):
                     ip_filter=cluster.ip_filter,
                     kafka=to_wire(cluster.kafka),
                     topics=cluster.topics,
+                    protect=cfg.protect,
+                    adopt=adopt is not None,
                 ),
                 child,
             )
@@ -82,6 +86,7 @@ class Replication(pulumi.ComponentResource):
                     spec=cluster.external,
                     sasl_password=_credential(args.credentials, cluster.external.sasl_password),
                     ssl_client_key=_credential(args.credentials, cluster.external.ssl_client_key),
+                    import_id=adoption.integration_id(cfg.project, adopt.endpoints[alias]) if adopt else None,
                 ),
                 child,
             )
@@ -113,9 +118,15 @@ class Replication(pulumi.ComponentResource):
                     ip_filter=spec.ip_filter,
                     settings=to_wire(spec.kafka_mirrormaker),
                     attachments={
-                        alias: replace(reach[alias], tuning=to_wire(spec.integrations.get(alias)))
+                        alias: replace(
+                            reach[alias],
+                            tuning=to_wire(spec.integrations.get(alias)),
+                            integration_id=adopt.integrations[mm.key][alias] if adopt else None,
+                        )
                         for alias in mm.attached
                     },
+                    protect=cfg.protect,
+                    adopt=adopt is not None,
                 ),
                 child,
             )
@@ -133,6 +144,9 @@ class Replication(pulumi.ComponentResource):
                         source_alias=runner.cluster_aliases[flow.source],
                         target_alias=runner.cluster_aliases[flow.target],
                         spec=flow,
+                        import_id=adoption.flow_id(cfg.project, mm.service_name, flow.source, flow.target)
+                        if adopt
+                        else None,
                     ),
                     child,
                 )

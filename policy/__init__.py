@@ -1,0 +1,1 @@
+"""The stack's policy pack: `pulumi preview --policy-pack policy`. Rules live in `policy.rules`."""

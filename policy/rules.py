@@ -1,0 +1,362 @@
+"""The policy pack's rules, as pure functions over resources: no Pulumi imports.
+
+Each rule takes the resources it may look at (one for resource-level rules, the whole stack for
+stack-level ones) and the policy's config, and returns violations. `policy/__main__.py` wraps them
+for `pulumi preview --policy-pack policy`; the tests feed them what the offline engine records.
+
+A resource is its type token, its inputs (plain values; :data:`UNKNOWN` where a value is only
+known after `up`), its Pulumi `protect` option and its property dependencies.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+KAFKA = "aiven:index/kafka:Kafka"
+MIRRORMAKER = "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker"
+TOPIC = "aiven:index/kafkaTopic:KafkaTopic"
+INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
+FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
+
+#: Services that hold or move the stack's data, and so are protected with the stack.
+SERVICES = (KAFKA, MIRRORMAKER)
+_USER_CONFIG = {KAFKA: "kafkaUserConfig", MIRRORMAKER: "kafkaMirrormakerUserConfig"}
+
+IDENTITY_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+
+#: Names a flow's exclusions must cover: Kafka's own internal topics and any other `__` topic.
+INTERNAL_TOPIC_PROBES = ("__consumer_offsets", "__transaction_state", "__cluster_metadata", "__schemas", "__X-y.z_0")
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""A value only known after `pulumi up` (an output of a resource not created yet)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource as a policy sees it."""
+
+    urn: str
+    type: str
+    inputs: Mapping[str, Any]
+    protect: bool = False
+    property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """URNs each input depends on (known in stack policies only)."""
+
+    @property
+    def name(self) -> str:
+        """The logical name, the URN's last part."""
+        return self.urn.rsplit("::", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One policy violation, about one resource (or the stack when `urn` is None)."""
+
+    message: str
+    urn: str | None = None
+
+
+Check = Callable[[Sequence[Resource], Mapping[str, Any]], list[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A policy: its name, what it checks, how hard it is enforced, and its check."""
+
+    name: str
+    description: str
+    enforcement: Literal["mandatory", "advisory"]
+    scope: Literal["resource", "stack"]
+    """`resource` rules run on each resource before it is created; `stack` rules see every resource."""
+    check: Check
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """JSON Schema of the policy's config properties (`--policy-pack-config`)."""
+
+
+# --- protection ---------------------------------------------------------------------------------
+
+REQUIRE_PROTECTION: Mapping[str, Mapping[str, Any]] = {
+    "requireProtection": {
+        "type": "boolean",
+        "default": False,
+        "description": "Treat the stack as protected even if no service is (set it for production stacks).",
+    }
+}
+
+
+def protection_on(resources: Iterable[Resource], config: Mapping[str, Any]) -> bool:
+    """Whether the stack is protected: required by the policy config, or any service has Aiven
+    termination protection (the program sets it on every service when `protect: true`)."""
+    return bool(config.get("requireProtection")) or any(
+        r.type in SERVICES and r.inputs.get("terminationProtection") is True for r in resources
+    )
+
+
+def protected_services(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """With protection on, every Kafka and MirrorMaker service has Aiven termination protection and
+    Pulumi `protect`, and every topic has Pulumi `protect`."""
+    if not protection_on(resources, config):
+        return []
+    out: list[Violation] = []
+    for r in resources:
+        if r.type in SERVICES and r.inputs.get("terminationProtection") is not True:
+            out.append(Violation(f"{r.name}: Aiven termination protection is off on a protected stack", r.urn))
+        if r.type in (*SERVICES, TOPIC) and not r.protect:
+            out.append(Violation(f"{r.name}: not Pulumi-protected on a protected stack (protect: true)", r.urn))
+    return out
+
+
+def ip_networks(resource: Resource) -> list[str] | None:
+    """The service's allowed networks from every ip filter form, or None when none is set."""
+    user_config = resource.inputs.get(_USER_CONFIG[resource.type])
+    if not isinstance(user_config, Mapping):
+        return None
+    found: list[str] | None = None
+    for key in ("ipFilterStrings", "ipFilters"):
+        value = user_config.get(key)
+        if isinstance(value, list):
+            found = (found or []) + [v for v in value if isinstance(v, str)]
+    objects = user_config.get("ipFilterObjects")
+    if isinstance(objects, list):
+        found = (found or []) + [
+            o["network"] for o in objects if isinstance(o, Mapping) and isinstance(o.get("network"), str)
+        ]
+    return found
+
+
+def is_open(network: str) -> bool:
+    """Whether a network admits every address (`0.0.0.0/0`, `::/0`)."""
+    try:
+        return ipaddress.ip_network(network, strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def no_open_ip_filter(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """With protection on, every Kafka and MirrorMaker service has an explicit ip filter that does
+    not admit the whole internet. A missing filter is Aiven's default, `0.0.0.0/0`."""
+    if not protection_on(resources, config):
+        return []
+    out: list[Violation] = []
+    for r in resources:
+        if r.type not in SERVICES:
+            continue
+        networks = ip_networks(r)
+        if not networks:
+            out.append(Violation(f"{r.name}: no ip filter, so Aiven's default admits the whole internet", r.urn))
+        else:
+            out += [
+                Violation(f"{r.name}: ip filter {n!r} admits the whole internet", r.urn) for n in networks if is_open(n)
+            ]
+    return out
+
+
+# --- flows and topics ---------------------------------------------------------------------------
+
+
+def _java_pattern(pattern: str) -> re.Pattern[str] | None:
+    # Java's and Python's syntax agree on what topic patterns use; one Python refuses matches nothing.
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def flows_exclude_internal_topics(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """Every flow's exclusions cover `__.*`: replicating `__consumer_offsets` or
+    `__transaction_state` would write into the target's own internal topics."""
+    out: list[Violation] = []
+    for r in resources:
+        if r.type != FLOW:
+            continue
+        excludes = r.inputs.get("topicsBlacklists")
+        if excludes is UNKNOWN:
+            continue
+        patterns = [p for p in (_java_pattern(x) for x in excludes or [] if isinstance(x, str)) if p is not None]
+        missed = [t for t in INTERNAL_TOPIC_PROBES if not any(p.fullmatch(t) for p in patterns)]
+        if missed:
+            out.append(
+                Violation(
+                    f"{r.name}: topicsBlacklists {list(excludes or [])!r} does not exclude internal topics "
+                    f"such as {missed[0]!r}; add '__.*'",
+                    r.urn,
+                )
+            )
+    return out
+
+
+def replication_at_least_two(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """Topics (declared ones, and those flows create) keep at least two replicas."""
+    out: list[Violation] = []
+    for r in resources:
+        key = {TOPIC: "replication", FLOW: "replicationFactor"}.get(r.type)
+        value = r.inputs.get(key) if key else None
+        if isinstance(value, int) and not isinstance(value, bool) and value < 2:
+            out.append(Violation(f"{r.name}: {key} {value} keeps a single copy; one broker failure loses data", r.urn))
+    return out
+
+
+# --- identity cycles ----------------------------------------------------------------------------
+
+
+def _integration_alias(resource: Resource) -> Any:
+    user_config = resource.inputs.get("kafkaMirrormakerUserConfig")
+    return user_config.get("clusterAlias", UNKNOWN) if isinstance(user_config, Mapping) else UNKNOWN
+
+
+def flow_alias(
+    flow: Resource, end: Literal["sourceCluster", "targetCluster"], index: Mapping[str, Resource]
+) -> str | None:
+    """A flow's source or target alias. During a preview of new resources it is unknown (it is an
+    integration's output), so it is read from the integration the input depends on."""
+    value = flow.inputs.get(end, UNKNOWN)
+    if isinstance(value, str):
+        return value
+    for urn in flow.property_dependencies.get(end, ()):
+        dep = index.get(urn)
+        if dep is not None and dep.type == INTEGRATION:
+            alias = _integration_alias(dep)
+            if isinstance(alias, str):
+                return alias
+    return None
+
+
+def _cycles(edges: Mapping[str, set[str]]) -> Iterator[list[str]]:
+    # Tarjan's strongly connected components; a component of several nodes, or a node with an edge
+    # to itself, is a cycle.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component: list[str] = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1 or node in edges.get(node, ()):
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    yield from found
+
+
+def no_identity_cycles(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """Enabled identity-policy flows form no directed cycle of cluster aliases, across all
+    MirrorMakers: identity keeps topic names, so MirrorMaker cannot tell a copy from the original and
+    records would circle forever. Aliases name clusters stack-wide (this program uses the config key)."""
+    index = {r.urn: r for r in resources}
+    edges: dict[str, set[str]] = {}
+    flows_by_edge: dict[tuple[str, str], list[Resource]] = {}
+    for r in resources:
+        if (
+            r.type != FLOW
+            or r.inputs.get("replicationPolicyClass") != IDENTITY_POLICY
+            or r.inputs.get("enable") is False
+        ):
+            continue
+        source, target = flow_alias(r, "sourceCluster", index), flow_alias(r, "targetCluster", index)
+        if source is None or target is None:
+            continue
+        edges.setdefault(source, set()).add(target)
+        edges.setdefault(target, set())
+        flows_by_edge.setdefault((source, target), []).append(r)
+    out: list[Violation] = []
+    for component in _cycles(edges):
+        members = set(component)
+        involved = [
+            (s, t, f) for (s, t), fs in sorted(flows_by_edge.items()) if s in members and t in members for f in fs
+        ]
+        names = ", ".join(f"{f.name} ({s} -> {t})" for s, t, f in involved)
+        out.append(
+            Violation(
+                f"identity-policy flows form a cycle between clusters {', '.join(component)}: {names}; "
+                "use the default policy on at least one of them",
+                involved[0][2].urn,
+            )
+        )
+    return out
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "protected-kafka-services",
+        "With protection on, Kafka and MirrorMaker services have Aiven termination protection and Pulumi protect, "
+        "and topics have Pulumi protect.",
+        "mandatory",
+        "stack",
+        protected_services,
+        REQUIRE_PROTECTION,
+    ),
+    Rule(
+        "no-open-ip-filter",
+        "With protection on, every Kafka and MirrorMaker service has an explicit ip filter without 0.0.0.0/0 or ::/0.",
+        "mandatory",
+        "stack",
+        no_open_ip_filter,
+        REQUIRE_PROTECTION,
+    ),
+    Rule(
+        "flows-exclude-internal-topics",
+        "Replication flows exclude internal topics (`__.*`).",
+        "mandatory",
+        "resource",
+        flows_exclude_internal_topics,
+    ),
+    Rule(
+        "topic-replication-at-least-2",
+        "Topics, and topics that flows create, have a replication factor of at least 2.",
+        "advisory",
+        "resource",
+        replication_at_least_two,
+    ),
+    Rule(
+        "no-identity-replication-cycles",
+        "Identity-policy replication flows do not form a cycle between clusters.",
+        "mandatory",
+        "stack",
+        no_identity_cycles,
+    ),
+)
+"""Every rule of the pack, in the order the pack lists them."""
+
+
+def check_all(
+    resources: Sequence[Resource], config: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, list[Violation]]:
+    """Run every rule as the CLI would (resource rules per resource), by rule name; config by rule name."""
+    config = config or {}
+    out: dict[str, list[Violation]] = {}
+    for rule in RULES:
+        cfg = config.get(rule.name, {})
+        if rule.scope == "stack":
+            out[rule.name] = rule.check(resources, cfg)
+        else:
+            out[rule.name] = [v for r in resources for v in rule.check([r], cfg)]
+    return out

@@ -1,0 +1,172 @@
+"""Adopt mode: the existing Terraform recipe's resources are imported with the provider's IDs, never created."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from replication import adoption, config, render
+from replication.components.mirrormaker import ClusterAttachment, MirrorMakerArgs, _integration_import
+from replication.engine import ProgramError
+from tests.conftest import ROOT, Plan, run_checked
+from tests.test_config import dev_raw, errors_of
+
+SOURCE_ID = "6f1c3a52-8d0e-4b7a-9a55-0c2f3e4d5a61"
+TARGET_ID = "a2b4c6d8-1e3f-4a5b-8c7d-9e0f1a2b3c4d"
+ADOPT: dict[str, Any] = {"integrations": {"mm": {"source": SOURCE_ID, "target": TARGET_ID}}}
+
+
+def test_id_formats_are_the_providers() -> None:
+    assert adoption.service_id("proj", "kafka-a") == "proj/kafka-a"
+    assert adoption.topic_id("proj", "kafka-a", "orders.v1") == "proj/kafka-a/orders.v1"
+    assert adoption.integration_id("proj", SOURCE_ID) == f"proj/{SOURCE_ID}"
+    assert adoption.flow_id("proj", "mm", "source", "target") == "proj/mm/source/target"
+
+
+def test_adopt_imports_every_resource_of_the_recipe(plan: Plan) -> None:
+    result = plan("dev", adopt=ADOPT)
+    imports = {r.name: r.import_id for r in result.resources if r.custom}
+    assert imports == {
+        "source-kafka": "my-aiven-project/source",
+        "target-kafka": "my-aiven-project/target",
+        "source-topic-topic-a": "my-aiven-project/source/topic-a",
+        "target-topic-topic-b": "my-aiven-project/target/topic-b",
+        "mm-service": "my-aiven-project/mm",
+        "mm-integration-source": f"my-aiven-project/{SOURCE_ID}",
+        "mm-integration-target": f"my-aiven-project/{TARGET_ID}",
+        "source-to-target-flow": "my-aiven-project/mm/source/target",
+    }
+
+
+def test_adopt_uses_the_configured_service_names(plan: Plan) -> None:
+    result = plan("prod", adopt=ADOPT)
+    assert result.named("source-kafka").import_id == "my-aiven-project/prod-kafka-source"
+    assert result.named("target-topic-topic-b").import_id == "my-aiven-project/prod-kafka-target/topic-b"
+    assert result.named("source-to-target-flow").import_id == "my-aiven-project/prod-mm/source/target"
+
+
+def test_adopt_changes_no_input(plan: Plan) -> None:
+    # Imported inputs must equal the real resource's: adopt mode only adds the import option.
+    plain = {r.urn: r.inputs for r in plan("dev").resources}
+    adopted = {r.urn: r.inputs for r in plan("dev", adopt=ADOPT).resources}
+    assert adopted == plain
+
+
+def test_without_adopt_nothing_is_imported(plan: Plan) -> None:
+    assert all(r.import_id is None for r in plan("dev").resources)
+
+
+def test_offline_plan_shows_import_on_every_aiven_resource(plan: Plan) -> None:
+    lines = render.text(plan("dev", adopt=ADOPT)).splitlines()
+    aiven_lines = [line for line in lines if " aiven:index/" in line]
+    assert len(aiven_lines) == 8
+    assert all("import=my-aiven-project/" in line for line in aiven_lines)
+
+
+def test_adopt_needs_every_integration_id() -> None:
+    raw = {**dev_raw(), "adopt": {"integrations": {"mm": {"source": SOURCE_ID}}}}
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:adopt.integrations.mm.target: required in adopt mode: the ID of MirrorMaker 'mm''s "
+        "integration with cluster 'target'; read it from the Terraform state: `terraform state show <resource>`, "
+        "attribute integration_id"
+    ]
+
+
+def test_adopt_without_ids_names_each_missing_one() -> None:
+    issues = errors_of({**dev_raw(), "adopt": {}})
+    assert [i.split(": ", 1)[0] for i in issues] == [
+        "aiven-kafka-replication:adopt.integrations.mm.source",
+        "aiven-kafka-replication:adopt.integrations.mm.target",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("adopt", "expected"),
+    [
+        (
+            {"integrations": {"mm": {"source": SOURCE_ID, "target": TARGET_ID}, "mm2": {"source": SOURCE_ID}}},
+            "aiven-kafka-replication:adopt.integrations.mm2: unknown MirrorMaker 'mm2' (declared: mm)",
+        ),
+        (
+            {
+                "integrations": {
+                    "mm": {"source": SOURCE_ID, "target": TARGET_ID, "other": "0" * 8 + "-0000-0000-0000-" + "0" * 12}
+                }
+            },
+            "aiven-kafka-replication:adopt.integrations.mm.other: MirrorMaker 'mm' has no integration with cluster 'other' (it attaches: source, target)",
+        ),
+        (
+            {"integrations": {"mm": {"source": SOURCE_ID, "target": SOURCE_ID}}},
+            f"aiven-kafka-replication:adopt.integrations.mm.target: '{SOURCE_ID}' is already the ID given at adopt.integrations.mm.source",
+        ),
+        (
+            {"integrations": {"mm": {"source": "not-a-uuid", "target": TARGET_ID}}},
+            "aiven-kafka-replication:adopt.integrations.mm.source: 'not-a-uuid' is not an Aiven ID (a UUID), got 'not-a-uuid'",
+        ),
+        (
+            {"integrations": {"mm": {"source": f"my-aiven-project/{SOURCE_ID}", "target": TARGET_ID}}},
+            f"aiven-kafka-replication:adopt.integrations.mm.source: 'my-aiven-project/{SOURCE_ID}' is not an Aiven ID "
+            f"(a UUID); give only the part after the project (Terraform's ID is `<project>/<id>`), got 'my-aiven-project/{SOURCE_ID}'",
+        ),
+        (
+            {**ADOPT, "endpoints": {"source": SOURCE_ID}},
+            "aiven-kafka-replication:adopt.endpoints.source: 'source' is not an external cluster (external: none)",
+        ),
+        (
+            {**ADOPT, "integration": {}},
+            "aiven-kafka-replication:adopt.integration: unknown key (a typo?) with value {}",
+        ),
+    ],
+)
+def test_adopt_config_is_strict(adopt: dict[str, Any], expected: str) -> None:
+    assert errors_of({**dev_raw(), "adopt": adopt}) == [expected]
+
+
+MIGRATION = ROOT / "examples" / "migration.yaml"
+ENDPOINT_ID = "0b7e5f3a-2c4d-4e6f-8a9b-1c2d3e4f5a6b"
+MIGRATION_ADOPT: dict[str, Any] = {
+    "integrations": {"mm-migration": {"onprem": SOURCE_ID, "aiven": TARGET_ID}},
+    "endpoints": {"onprem": ENDPOINT_ID},
+}
+
+
+def test_adopt_needs_the_endpoint_id_of_external_clusters() -> None:
+    adopt = {"integrations": MIGRATION_ADOPT["integrations"]}
+    with pytest.raises(ProgramError) as info:
+        run_checked("migration", stack_file=MIGRATION, adopt=adopt)
+    assert str(info.value).splitlines()[1:] == [
+        "aiven-kafka-replication:adopt.endpoints.onprem: required in adopt mode: the ID of external cluster 'onprem''s integration endpoint"
+    ]
+    assert info.value.partial is not None and info.value.partial.resources == []
+
+
+def test_adopt_imports_external_endpoints(plan: Plan) -> None:
+    result = plan("migration", stack_file=MIGRATION, adopt=MIGRATION_ADOPT)
+    assert result.named("onprem-endpoint").import_id == f"my-aiven-project/{ENDPOINT_ID}"
+    assert result.named("mm-migration-integration-onprem").import_id == f"my-aiven-project/{SOURCE_ID}"
+    assert all(r.import_id for r in result.resources if r.custom)
+
+
+def test_adopt_and_protect_together(plan: Plan) -> None:
+    result = plan("prod", adopt=ADOPT)
+    kafka = result.named("source-kafka")
+    assert kafka.protect and kafka.import_id == "my-aiven-project/prod-kafka-source"
+
+
+def test_component_refuses_adopt_without_an_integration_id() -> None:
+    args = MirrorMakerArgs(project="proj", service_name="mm", cloud="c", plan="p", attachments={}, adopt=True)
+    with pytest.raises(ValueError, match="integration with cluster 'source'"):
+        _integration_import(args, "source", ClusterAttachment(service_name="source"))
+    assert _integration_import(args, "source", ClusterAttachment(integration_id=SOURCE_ID)) == f"proj/{SOURCE_ID}"
+    assert _integration_import(MirrorMakerArgs("proj", "mm", "c", "p", {}), "source", ClusterAttachment()) is None
+
+
+def test_adopt_needs_a_literal_project() -> None:
+    with pytest.raises(TypeError, match="plain string"):
+        adoption.service_id(object(), "kafka")
+
+
+def test_parsed_adopt_spec_keeps_the_ids() -> None:
+    cfg = config.parse({**dev_raw(), "adopt": ADOPT})
+    assert cfg.adopt is not None and cfg.adopt.integrations == {"mm": {"source": SOURCE_ID, "target": TARGET_ID}}
