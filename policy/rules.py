@@ -116,6 +116,18 @@ def protected_services(resources: Sequence[Resource], config: Mapping[str, Any])
     return out
 
 
+_IP_FILTER_KEYS = ("ipFilterStrings", "ipFilters", "ipFilterObjects")
+
+
+def ip_filter_unknown(resource: Resource) -> bool:
+    """Whether the service's ip filter is only known after `up` (it cannot be judged yet)."""
+    user_config = resource.inputs.get(_USER_CONFIG[resource.type])
+    if user_config is UNKNOWN:
+        return True
+    values = [user_config.get(k) for k in _IP_FILTER_KEYS] if isinstance(user_config, Mapping) else []
+    return any(v is UNKNOWN or (isinstance(v, list) and UNKNOWN in v) for v in values)
+
+
 def ip_networks(resource: Resource) -> list[str] | None:
     """The service's allowed networks from every ip filter form, or None when none is set."""
     user_config = resource.inputs.get(_USER_CONFIG[resource.type])
@@ -149,7 +161,7 @@ def no_open_ip_filter(resources: Sequence[Resource], config: Mapping[str, Any]) 
         return []
     out: list[Violation] = []
     for r in resources:
-        if r.type not in SERVICES:
+        if r.type not in SERVICES or ip_filter_unknown(r):
             continue
         networks = ip_networks(r)
         if not networks:
