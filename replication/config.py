@@ -604,8 +604,19 @@ def check_protection(cfg: StackConfig) -> Iterable[ConfigIssue]:
 
 
 def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
-    """Without `protect`, an open ip filter is only a warning (the program logs it)."""
-    return [] if cfg.protect else list(ip_filter_findings(cfg))
+    """What the program logs as warnings: without `protect`, open ip filters; while adopting with
+    `protect`, that the import only matches services already under termination protection."""
+    if not cfg.protect:
+        return list(ip_filter_findings(cfg))
+    if cfg.adopt is not None:
+        return [
+            ConfigIssue(
+                "protect",
+                "true while adopting: the import fails unless every existing service already has Aiven "
+                "termination protection (the recipe's do not); adopt with protect: false, then turn it on",
+            )
+        ]
+    return []
 
 
 def check_adopt(cfg: StackConfig) -> Iterable[ConfigIssue]:

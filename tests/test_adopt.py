@@ -148,10 +148,15 @@ def test_adopt_imports_external_endpoints(plan: Plan) -> None:
     assert all(r.import_id for r in result.resources if r.custom)
 
 
-def test_adopt_and_protect_together(plan: Plan) -> None:
+def test_adopt_and_protect_together_work_but_warn(plan: Plan) -> None:
     result = plan("prod", adopt=ADOPT)
     kafka = result.named("source-kafka")
     assert kafka.protect and kafka.import_id == "my-aiven-project/prod-kafka-source"
+    assert [msg for level, msg in result.logs if level == "warning"] == [
+        "aiven-kafka-replication:protect: true while adopting: the import fails unless every existing service "
+        "already has Aiven termination protection (the recipe's do not); adopt with protect: false, then turn it on"
+    ]
+    assert [log for log in plan("prod").logs if log[0] == "warning"] == []
 
 
 def test_component_refuses_adopt_without_an_integration_id() -> None:
