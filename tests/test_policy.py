@@ -428,3 +428,13 @@ def test_pack_project_files() -> None:
     config = yaml.safe_load((ROOT / "policy" / "protected-stack.json").read_text())
     assert set(config) <= {r.name for r in rules.RULES}
     assert all(set(v) <= set(rules.REQUIRE_PROTECTION) for v in config.values())
+
+
+def test_rules_module_is_plain_python() -> None:
+    # The rules run in tests and in any tool without Pulumi: only the adapters import pulumi_policy.
+    import ast
+
+    tree = ast.parse((ROOT / "policy" / "rules.py").read_text())
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not {m for m in imported if m.startswith("pulumi")}
