@@ -1,0 +1,1 @@
+"""Pulumi project directory of the benchmark's flat floor program (see :mod:`benchmarks.flat`)."""
