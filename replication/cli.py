@@ -1,7 +1,9 @@
-"""Command line: `python -m replication plan --stack dev`.
+"""Command line: plan a stack offline (`plan --stack dev`), or compare it with a git ref (`diff --base main`).
 
-Runs the real program offline under the mock engine and prints what `pulumi preview` would
-create. Exit codes: 0 ok, 2 invalid config or topology (the message says which key and value).
+`plan` runs the real program offline under the mock engine and prints what `pulumi preview` would
+create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
+Exit codes: 0 ok; 1 `diff` found an impossible change, or data loss with `--fail-on-data-loss`;
+2 invalid config or topology (the message says which key and value), or a git ref that fails.
 """
 
 from __future__ import annotations
@@ -9,12 +11,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from replication import config, engine, render
+from replication import config, engine, markdown, render
+from replication import diff as diffs
 
-FORMATS = {"text": render.text, "json": render.json_text}
+
+def _plan_markdown(result: engine.PlanResult) -> str:
+    return markdown.plan(render.plan_document(result))
+
+
+FORMATS: dict[str, Callable[[engine.PlanResult], str]] = {
+    "text": render.text,
+    "json": render.json_text,
+    "markdown": _plan_markdown,
+}
+# Diff renderers take the diff and the working tree's plan document (the markdown draws its topology).
+DIFF_FORMATS: dict[str, Callable[[diffs.Diff, Mapping[str, Any]], str]] = {
+    "text": lambda d, head: diffs.text(d),
+    "json": lambda d, head: diffs.json_text(d),
+    "markdown": markdown.diff,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
     plan.add_argument("--format", choices=sorted(FORMATS), default="text")
     plan.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
+    diff = sub.add_parser("diff", help="plan a stack at a git ref and in the working tree, and compare")
+    diff.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    diff.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
+    diff.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
+    diff.add_argument("--format", choices=sorted(DIFF_FORMATS), default="text")
+    diff.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
+    diff.add_argument(
+        "--fail-on-data-loss",
+        action="store_true",
+        help="exit 1 when a change deletes or recreates data, or interrupts replication",
+    )
     sub.add_parser("schema", help="print the JSON Schema of the stack config namespace")
     return parser
 
@@ -35,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         sys.stdout.write(schema_text())
         return 0
+    if args.command == "diff":
+        return run_diff(args)
     try:
         result = engine.run_program(args.stack, args.dir, stack_file=args.config)
     except engine.ProgramError as err:
@@ -42,6 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sys.stdout.write(FORMATS[args.format](result))
     return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """`diff`: base plan from the ref's own code, head plan from this process, then compare."""
+    try:
+        base = diffs.plan_at_ref(args.base, args.stack, args.dir, args.config)
+        head = render.plan_document(engine.run_program(args.stack, args.dir, stack_file=args.config))
+    except (engine.ProgramError, diffs.DiffError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    result = diffs.compare(base, head, base_ref=args.base)
+    sys.stdout.write(DIFF_FORMATS[args.format](result, head))
+    failing = result.failing(args.fail_on_data_loss)
+    if failing:
+        what = "cannot be applied, lose data or stop replication" if args.fail_on_data_loss else "cannot be applied"
+        print(f"diff: {len(failing)} changes {what} (see the findings)", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def schema_text() -> str:

@@ -46,6 +46,24 @@ PASS_THROUGH_RESOURCES = (
     "aiven:index/kafkaTopic:KafkaTopic",
 )
 
+#: Every resource type the program declares: the diff reads their replace-on-change inputs.
+DECLARED_RESOURCES = (
+    "aiven:index/kafka:Kafka",
+    "aiven:index/kafkaTopic:KafkaTopic",
+    "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker",
+    "aiven:index/serviceIntegration:ServiceIntegration",
+    "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint",
+    "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow",
+)
+#: Inputs that force recreation although the schema does not flag them `willReplaceOnChanges`:
+#: the provider documents each as "changing this property forces recreation of the resource"
+#: (its plugin-framework resources lack the flag). Without these, renaming a topic's service or a
+#: flow's cluster alias would look like a harmless in-place update.
+REPLACE_ON_CHANGES_UNFLAGGED: dict[str, tuple[str, ...]] = {
+    "aiven:index/kafkaTopic:KafkaTopic": ("project", "serviceName", "topicName"),
+    "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow": ("sourceCluster", "targetCluster"),
+}
+
 _REF = re.compile(r'"\$ref": "#/types/([^"]+)"')
 
 
@@ -66,6 +84,14 @@ def extract_subset(contract: dict[str, Any]) -> dict[str, Any]:
             token: {"inputProperties": contract["resources"][token]["inputProperties"]}
             for token in PASS_THROUGH_RESOURCES
         },
+        "replaceOnChanges": {
+            token: sorted(
+                name
+                for name, prop in contract["resources"][token]["inputProperties"].items()
+                if prop.get("willReplaceOnChanges")
+            )
+            for token in DECLARED_RESOURCES
+        },
     }
 
 
@@ -80,6 +106,12 @@ def resource_input(resource_token: str, wire_name: str) -> dict[str, Any]:
     """One input property's contract entry (type and flags) of a resource in the subset."""
     prop: dict[str, Any] = subset()["resources"][resource_token]["inputProperties"][wire_name]
     return prop
+
+
+def replace_on_changes(resource_token: str) -> frozenset[str]:
+    """Top-level inputs of a resource whose change destroys and recreates it (empty if unknown)."""
+    flagged = subset()["replaceOnChanges"].get(resource_token, [])
+    return frozenset(flagged) | frozenset(REPLACE_ON_CHANGES_UNFLAGGED.get(resource_token, ()))
 
 
 def enum_values(resource_token: str, wire_name: str) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
         ],
         "outputs": masked(result.outputs),
         "waves": max(result.waves().values(), default=0),
+        "diagnostics": [msg for level, msg in result.logs if level in ("warning", "error")],
     }
 
 

@@ -1,0 +1,415 @@
+"""What a change would do to a stack: plan it at a git ref and in the working tree, compare.
+
+Resources are matched by URN. Each one that differs is a create, an update (with the inputs that
+changed), a replace (a changed input is one the provider cannot update in place, per the
+contract's `willReplaceOnChanges` flags, see :func:`provider_schema.replace_on_changes`) or a
+delete. Changes that destroy data or stop replication are called out as findings, because a flat
+resource list hides that a one-line config edit recreates a Kafka cluster empty.
+
+The base is planned by the base's own code: its tree is exported with `git archive` and the
+engine runs there in a subprocess, so a change to the program is diffed as faithfully as a change
+to the config. Both sides are plan documents (:func:`render.plan_document`), secrets masked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from replication import provider_schema, render
+
+Action = Literal["create", "update", "replace", "delete"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
+Level = Literal["error", "data-loss", "interruption", "notice"]
+
+KAFKA = "aiven:index/kafka:Kafka"
+TOPIC = "aiven:index/kafkaTopic:KafkaTopic"
+MIRRORMAKER = "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker"
+INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
+ENDPOINT = "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
+FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
+
+#: Findings at these levels make `diff --fail-on-data-loss` exit non-zero ("error" always does).
+FAILING_LEVELS: tuple[Level, ...] = ("error", "data-loss", "interruption")
+
+
+class DiffError(Exception):
+    """The diff cannot be computed: a git ref that does not resolve, or a base that fails to plan."""
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """One changed leaf input of a resource."""
+
+    path: str
+    """Key path, e.g. `kafkaUserConfig.kafka.logRetentionBytes`."""
+    before: Any
+    """Value at the base (None when absent)."""
+    after: Any
+    """Value in the working tree (None when absent)."""
+    replaces: bool
+    """Whether changing it destroys and recreates the resource."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A resource that differs between base and working tree."""
+
+    urn: str
+    type: str
+    name: str
+    action: Action
+    inputs: tuple[InputChange, ...] = ()
+    """Changed inputs (updates and replaces)."""
+    options: tuple[str, ...] = ()
+    """Changed resource options, e.g. `protect: false → true`."""
+    before: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The base's plan-document resource (empty for a create)."""
+    after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The working tree's plan-document resource (empty for a delete)."""
+
+    @property
+    def kind(self) -> str:
+        """The short type name: `Kafka`, `KafkaTopic`, …"""
+        return self.type.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A change a reviewer must not miss."""
+
+    level: Level
+    name: str
+    """Logical name of the resource concerned."""
+    message: str
+
+
+@dataclass(frozen=True)
+class TopicMapChange:
+    """Predicted topics a cluster gains or loses once replication has settled."""
+
+    alias: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Diff:
+    """The comparison of two plans of one stack."""
+
+    stack: str
+    base_ref: str
+    changes: tuple[Change, ...]
+    findings: tuple[Finding, ...]
+    topic_map: tuple[TopicMapChange, ...]
+    unchanged: int
+    """Aiven resources present and identical on both sides."""
+    base_missing: bool = False
+    """The stack had no config at the base ref: everything is created."""
+
+    def count(self, action: Action) -> int:
+        """How many resources take this action."""
+        return sum(1 for c in self.changes if c.action == action)
+
+    def failing(self, fail_on_data_loss: bool) -> list[Finding]:
+        """The findings that make the command fail: errors always, the rest only when asked."""
+        levels = FAILING_LEVELS if fail_on_data_loss else ("error",)
+        return [f for f in self.findings if f.level in levels]
+
+
+# --- comparing two plan documents -------------------------------------------------------------
+
+
+def _custom(doc: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    if doc is None:
+        return {}
+    return {r["urn"]: r for r in doc["resources"] if r["custom"]}
+
+
+def _top_key(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def input_changes(type_: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[InputChange, ...]:
+    """Changed leaf inputs, sorted by path, each marked whether it forces a replacement."""
+    old = dict(render.flatten(dict(before)))
+    new = dict(render.flatten(dict(after)))
+    replacing = provider_schema.replace_on_changes(type_)
+    return tuple(
+        InputChange(path, old.get(path), new.get(path), _top_key(path) in replacing)
+        for path in sorted(set(old) | set(new))
+        if old.get(path) != new.get(path)
+    )
+
+
+def _option_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        f"{key}: {json.dumps(before.get(key))} → {json.dumps(after.get(key))}"
+        for key in ("protect", "deleteBeforeReplace", "importId")
+        if before.get(key) != after.get(key)
+    )
+
+
+def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: str = "base") -> Diff:
+    """Classify every Aiven resource of two plan documents; `base` None means an empty stack."""
+    old, new = _custom(base), _custom(head)
+    changes: list[Change] = []
+    unchanged = 0
+    for urn in sorted(set(old) | set(new)):
+        before, after = old.get(urn), new.get(urn)
+        if before is None and after is not None:
+            changes.append(Change(urn, after["type"], after["name"], "create", after=after))
+        elif after is None and before is not None:
+            changes.append(Change(urn, before["type"], before["name"], "delete", before=before))
+        elif before is not None and after is not None:
+            inputs = input_changes(after["type"], before["inputs"], after["inputs"])
+            options = _option_changes(before, after)
+            if not inputs and not options:
+                unchanged += 1
+                continue
+            action: Action = "replace" if any(i.replaces for i in inputs) else "update"
+            changes.append(Change(urn, after["type"], after["name"], action, inputs, options, before, after))
+    found = [f for c in changes for f in findings(c)]
+    return Diff(
+        stack=str(head["stack"]),
+        base_ref=base_ref,
+        changes=tuple(changes),
+        findings=tuple(sorted(found, key=lambda f: _LEVEL_ORDER.index(f.level))),
+        topic_map=topic_map_changes(base, head),
+        unchanged=unchanged,
+        base_missing=base is None,
+    )
+
+
+def _replaced_because(change: Change) -> str:
+    return "; ".join(
+        f"{i.path} `{value_text(i.before)}` → `{value_text(i.after)}`" for i in change.inputs if i.replaces
+    )
+
+
+def _describe(change: Change) -> str:
+    """How a reviewer recognises the resource as it is now (at the base, unless it is new)."""
+    inputs = (change.before or change.after).get("inputs", {})
+    if change.type == KAFKA:
+        return f"Kafka service `{inputs.get('serviceName')}`"
+    if change.type == MIRRORMAKER:
+        return f"MirrorMaker service `{inputs.get('serviceName')}`"
+    if change.type == TOPIC:
+        return f"topic `{inputs.get('topicName')}` on `{inputs.get('serviceName')}`"
+    if change.type == FLOW:
+        return (
+            f"flow `{inputs.get('sourceCluster')}` → `{inputs.get('targetCluster')}` "
+            f"on MirrorMaker `{inputs.get('serviceName')}`"
+        )
+    if change.type == INTEGRATION:
+        alias = (inputs.get("kafkaMirrormakerUserConfig") or {}).get("clusterAlias")
+        return f"integration of cluster `{alias}` with MirrorMaker `{inputs.get('destinationServiceName')}`"
+    if change.type == ENDPOINT:
+        return f"external endpoint `{inputs.get('endpointName')}`"
+    return f"`{change.name}`"
+
+
+_LEVEL_ORDER: tuple[Level, ...] = ("error", "data-loss", "interruption", "notice")
+
+#: What losing each kind of resource costs.
+_CONSEQUENCE: dict[str, tuple[Level, str]] = {
+    KAFKA: ("data-loss", "every topic and record on it is lost"),
+    TOPIC: ("data-loss", "its records are lost"),
+    MIRRORMAKER: ("interruption", "every flow it runs stops"),
+    INTEGRATION: ("interruption", "the MirrorMaker's flows from and to that cluster stop"),
+    ENDPOINT: ("interruption", "flows from and to the external cluster stop"),
+    FLOW: ("interruption", "replication on this flow stops"),
+}
+
+
+def findings(change: Change) -> Iterator[Finding]:
+    """The data-loss, interruption and error findings of one resource change."""
+    what = _describe(change)
+    consequence = _CONSEQUENCE.get(change.type)
+    if consequence and change.action == "delete":
+        level, cost = consequence
+        yield Finding(level, change.name, f"{what} is deleted: {cost}.")
+    elif consequence and change.action == "replace":
+        level, cost = consequence
+        yield Finding(
+            level,
+            change.name,
+            f"{what} is replaced ({_replaced_because(change)}): "
+            + (
+                f"the old one is deleted and a new, empty one created; {cost}."
+                if level == "data-loss"
+                else f"the old one is deleted and a new one created; {cost} until then."
+            ),
+        )
+    for i in change.inputs:
+        if change.type == TOPIC and i.path == "partitions" and isinstance(i.before, int) and isinstance(i.after, int):
+            if i.after < i.before:
+                yield Finding(
+                    "error",
+                    change.name,
+                    f"{what}: partitions {i.before} → {i.after}. Kafka cannot remove partitions from a topic; "
+                    f"keep {i.before}, or create a new topic.",
+                )
+            else:
+                yield Finding(
+                    "notice",
+                    change.name,
+                    f"{what}: partitions {i.before} → {i.after}. Keyed records map to other partitions from now "
+                    "on, so per-key ordering holds only among new records.",
+                )
+        if change.type == FLOW and i.path == "enable" and i.before is True and i.after is False:
+            yield Finding("interruption", change.name, f"{what} is disabled: replication pauses.")
+
+
+def topic_map_changes(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> tuple[TopicMapChange, ...]:
+    """Per cluster, the predicted topics (the `expectedTopics` output) gained and lost."""
+
+    def topics(doc: Mapping[str, Any] | None) -> dict[str, set[str]]:
+        expected = (doc or {}).get("outputs", {}).get("expectedTopics")
+        return {alias: set(names) for alias, names in expected.items()} if isinstance(expected, dict) else {}
+
+    old, new = topics(base), topics(head)
+    out = []
+    for alias in sorted(set(old) | set(new)):
+        added = tuple(sorted(new.get(alias, set()) - old.get(alias, set())))
+        removed = tuple(sorted(old.get(alias, set()) - new.get(alias, set())))
+        if added or removed:
+            out.append(TopicMapChange(alias, added, removed))
+    return tuple(out)
+
+
+# --- planning a git ref ------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout.strip()
+
+
+def export_ref(ref: str, project_dir: Path, into: Path) -> Path:
+    """Write the tree of `ref` under `into` with `git archive`; returns the project directory in it."""
+    top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
+    commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    archive = into / "tree.tar"
+    with archive.open("wb") as out:
+        proc = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=top, stdout=out, stderr=subprocess.PIPE, check=False
+        )
+    if proc.returncode != 0:
+        raise DiffError(f"git archive {ref}: {proc.stderr.decode().strip()}")
+    tree = into / "tree"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    archive.unlink()
+    return tree / project_dir.resolve().relative_to(top)
+
+
+def plan_at_ref(ref: str, stack: str, project_dir: Path, stack_file: Path | None = None) -> dict[str, Any] | None:
+    """The plan document of `stack` as of `ref`, computed by that ref's own code.
+
+    `stack_file`, if given, is read at the same path relative to the project. Returns None when
+    the stack has no config at that ref (a new stack: everything is created).
+    """
+    with tempfile.TemporaryDirectory(prefix="replication-diff-") as tmp:
+        tree = export_ref(ref, project_dir, Path(tmp))
+        config = tree / stack_file.resolve().relative_to(project_dir.resolve()) if stack_file else None
+        if not (config or tree / f"Pulumi.{stack}.yaml").exists():
+            return None
+        command = [sys.executable, "-m", "replication", "plan", "--stack", stack, "--format", "json"]
+        command += ["--dir", str(tree)]
+        if config is not None:
+            command += ["--config", str(config)]
+        # PYTHONPATH and cwd make `replication` the ref's package, not the working tree's.
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise DiffError(f"planning {stack} at {ref} failed:\n{proc.stderr.strip()}")
+    document: dict[str, Any] = json.loads(proc.stdout)
+    return document
+
+
+# --- output ------------------------------------------------------------------------------------
+
+_SYMBOL: dict[Action, str] = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+
+
+def symbol(action: Action) -> str:
+    """Pulumi's preview symbol for an action."""
+    return _SYMBOL[action]
+
+
+def value_text(value: Any) -> str:
+    """An input value on one line: strings bare, the rest as JSON, absence as `(unset)`."""
+    if value is None:
+        return "(unset)"
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def summary_line(diff: Diff) -> str:
+    """`1 to create, 2 to replace, 5 unchanged`."""
+    parts = [f"{diff.count(a)} to {a}" for a in ACTIONS if diff.count(a)]
+    return ", ".join([*parts, f"{diff.unchanged} unchanged"])
+
+
+def document(diff: Diff) -> dict[str, Any]:
+    """The diff as plain, sorted data."""
+    return {
+        "stack": diff.stack,
+        "base": diff.base_ref,
+        "baseMissing": diff.base_missing,
+        "summary": {a: diff.count(a) for a in ACTIONS} | {"unchanged": diff.unchanged},
+        "changes": [
+            {
+                "urn": c.urn,
+                "type": c.type,
+                "name": c.name,
+                "action": c.action,
+                "inputs": [
+                    {"path": i.path, "before": i.before, "after": i.after, "replaces": i.replaces} for i in c.inputs
+                ],
+                "options": list(c.options),
+            }
+            for c in diff.changes
+        ],
+        "findings": [{"level": f.level, "name": f.name, "message": f.message} for f in diff.findings],
+        "topicMap": [{"alias": t.alias, "added": list(t.added), "removed": list(t.removed)} for t in diff.topic_map],
+    }
+
+
+def json_text(diff: Diff) -> str:
+    """The diff as sorted, indented JSON."""
+    return json.dumps(document(diff), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def text(diff: Diff) -> str:
+    """The diff for a terminal, like `pulumi preview --diff`, findings first."""
+    lines = [f"Diff of stack {diff.stack}: {diff.base_ref} → working tree (offline, no credentials)", ""]
+    if diff.base_missing:
+        lines += [f"The stack has no config at {diff.base_ref}: everything is new.", ""]
+    if diff.findings:
+        lines.append("Findings:")
+        lines += [f"    {f.level}: {f.message}" for f in diff.findings]
+        lines.append("")
+    for c in diff.changes:
+        lines.append(f" {symbol(c.action):<3}{c.kind:<30} {c.name:<40} {c.action}")
+        for i in c.inputs:
+            flag = "  (forces replacement)" if i.replaces else ""
+            lines.append(f"        {i.path}: {value_text(i.before)} → {value_text(i.after)}{flag}")
+        lines += [f"        [option] {o}" for o in c.options]
+    if diff.topic_map:
+        lines += ["", "Expected topics:"]
+        for t in diff.topic_map:
+            lines += [f"    {t.alias}: + {name}" for name in t.added]
+            lines += [f"    {t.alias}: - {name}" for name in t.removed]
+    lines += ["", f"Resources: {summary_line(diff)}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,399 @@
+"""Markdown for pull-request comments: a plan or a diff, with a Mermaid diagram of the topology.
+
+Everything is rendered from plan documents (:func:`render.plan_document`), which are already
+masked, so no secret can reach a comment. GitHub renders the ```` ```mermaid ```` block inline.
+
+Mermaid has no escape character: quotes, `|`, brackets and `<`/`>` in a label end the label or
+open a new shape, and flow patterns such as `.*[\\-\\.]internal` contain them. Every label is
+quoted and its special characters are written as Mermaid entity codes (`#91;` for `[`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from replication import diff as diffs
+
+KAFKA_CLUSTER = "aiven-kafka-replication:index:KafkaCluster"
+EXTERNAL_CLUSTER = "aiven-kafka-replication:index:ExternalKafkaCluster"
+MIRRORMAKER_COMPONENT = "aiven-kafka-replication:index:MirrorMaker"
+
+#: Characters that end or restructure a Mermaid label, and the entity codes that stand for them.
+_MERMAID_ENTITIES = {
+    "#": "#35;",  # first: it starts every entity code
+    '"': "#quot;",
+    "|": "#124;",
+    "[": "#91;",
+    "]": "#93;",
+    "(": "#40;",
+    ")": "#41;",
+    "{": "#123;",
+    "}": "#125;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "&": "#amp;",
+    "`": "#96;",
+    ";": "#59;",
+}
+_MERMAID_SPECIAL = re.compile("|".join(re.escape(c) for c in _MERMAID_ENTITIES))
+BREAK = "<br/>"
+
+
+def mermaid_text(text: str) -> str:
+    """`text` safe inside a quoted Mermaid label: special characters as entity codes."""
+    return _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group(0)], text).replace("\n", " ")
+
+
+def mermaid_label(*lines: str) -> str:
+    """A quoted Mermaid label of escaped lines, joined by line breaks."""
+    return '"' + BREAK.join(mermaid_text(line) for line in lines) + '"'
+
+
+def code(text: object) -> str:
+    """Inline code that survives backticks in the text."""
+    value = str(text)
+    if "`" not in value:
+        return f"`{value}`"
+    return f"`` {value} ``"
+
+
+def cell(text: str) -> str:
+    """A table cell: pipes escaped (GitHub needs it even inside code spans), one line."""
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
+    """A GitHub table; `align` holds one character per column, `r` for right-aligned."""
+    rule = ["---:" if align[i : i + 1] == "r" else "---" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+# --- the topology, read back from a plan document -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster as the diagram shows it."""
+
+    alias: str
+    kind: str
+    """`managed`, `existing` (an Aiven service managed elsewhere) or `external` (outside Aiven)."""
+    detail: str
+    """Service name, plan and cloud; or the endpoint name."""
+
+
+@dataclass(frozen=True)
+class MirrorMakerNode:
+    """A MirrorMaker 2 service."""
+
+    key: str
+    service_name: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A replication flow with what its edge label says."""
+
+    source: str
+    target: str
+    mirrormaker: str
+    topics: tuple[str, ...]
+    topics_exclude: tuple[str, ...]
+    policy: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Clusters, MirrorMakers and flows of a planned stack."""
+
+    clusters: tuple[Cluster, ...]
+    mirrormakers: tuple[MirrorMakerNode, ...]
+    flows: tuple[Flow, ...]
+
+
+def _children(doc: Mapping[str, Any], parent_type: str, alias: str) -> list[Mapping[str, Any]]:
+    parent = next(
+        (r["urn"] for r in doc["resources"] if r["type"] == parent_type and r["name"] == alias), None
+    )
+    return [r for r in doc["resources"] if parent is not None and r["parent"] == parent]
+
+
+def _output(doc: Mapping[str, Any], key: str, kind: type) -> Any:
+    value = doc.get("outputs", {}).get(key)
+    return value if isinstance(value, kind) else kind()
+
+
+def _placement(inputs: Mapping[str, Any]) -> str:
+    return f"{inputs.get('serviceName')} · {inputs.get('plan')} · {inputs.get('cloudName')}"
+
+
+def topology(doc: Mapping[str, Any]) -> Topology:
+    """The topology of a plan document, from its resources and its stack outputs."""
+    summaries = _output(doc, "flows", list)
+    service_names = _output(doc, "clusterServiceNames", dict)
+    expected = _output(doc, "expectedTopics", dict)
+    aliases = set(service_names) | set(expected) | {f[k] for f in summaries for k in ("source", "target")}
+
+    clusters = []
+    for alias in sorted(aliases):
+        kafka = [r for r in _children(doc, KAFKA_CLUSTER, alias) if r["type"] == diffs.KAFKA]
+        endpoint = [r for r in _children(doc, EXTERNAL_CLUSTER, alias) if r["type"] == diffs.ENDPOINT]
+        if kafka:
+            clusters.append(Cluster(alias, "managed", _placement(kafka[0]["inputs"])))
+        elif endpoint:
+            clusters.append(Cluster(alias, "external", f"external: {endpoint[0]['inputs'].get('endpointName')}"))
+        else:
+            clusters.append(Cluster(alias, "existing", f"existing: {service_names.get(alias, alias)}"))
+
+    mm_names = _output(doc, "mirrormakerServiceNames", dict)
+    mirrormakers = []
+    for key in sorted(mm_names):
+        service = [r for r in _children(doc, MIRRORMAKER_COMPONENT, key) if r["type"] == diffs.MIRRORMAKER]
+        inputs = service[0]["inputs"] if service else {"serviceName": mm_names[key]}
+        mirrormakers.append(MirrorMakerNode(key, str(mm_names[key]), _placement(inputs)))
+
+    flow_resources = {
+        (i.get("serviceName"), i.get("sourceCluster"), i.get("targetCluster")): i
+        for i in (r["inputs"] for r in doc["resources"] if r["type"] == diffs.FLOW)
+    }
+    flows = []
+    for s in summaries:
+        inputs = flow_resources.get((mm_names.get(s["mirrormaker"]), s["source"], s["target"]), {})
+        flows.append(
+            Flow(
+                source=s["source"],
+                target=s["target"],
+                mirrormaker=s["mirrormaker"],
+                topics=tuple(inputs.get("topics") or ()),
+                topics_exclude=tuple(inputs.get("topicsBlacklists") or ()),
+                policy=str(s.get("replicationPolicy")),
+                enabled=bool(s.get("enabled", True)),
+            )
+        )
+    return Topology(tuple(clusters), tuple(mirrormakers), tuple(flows))
+
+
+def mermaid(topo: Topology) -> str:
+    """A `flowchart LR` of the topology: clusters, MirrorMakers, one labelled edge per flow.
+
+    Flow edges go from source to target cluster and are labelled with the MirrorMaker, the topic
+    patterns and the policy; thick when enabled, dotted when paused. Dotted lines without arrows
+    join each MirrorMaker to the clusters it is integrated with.
+    """
+    ids = {c.alias: f"c{i}" for i, c in enumerate(topo.clusters, 1)}
+    mm_ids = {m.key: f"m{i}" for i, m in enumerate(topo.mirrormakers, 1)}
+    lines = ["flowchart LR"]
+    for c in topo.clusters:
+        lines.append(f"    {ids[c.alias]}[({mermaid_label(c.alias, c.detail)})]")
+    for m in topo.mirrormakers:
+        lines.append(f"    {mm_ids[m.key]}{{{{{mermaid_label(m.key, 'MirrorMaker 2', m.detail)}}}}}")
+    for f in topo.flows:
+        label = mermaid_label(
+            f"via {f.mirrormaker}" + ("" if f.enabled else " (disabled)"),
+            "topics: " + ", ".join(f.topics),
+            "exclude: " + (", ".join(f.topics_exclude) or "(none)"),
+            f"policy: {f.policy}",
+        )
+        arrow = "==>" if f.enabled else "-.->"
+        lines.append(f"    {ids[f.source]} {arrow}|{label}| {ids[f.target]}")
+    attached = sorted({(f.mirrormaker, a) for f in topo.flows for a in (f.source, f.target)})
+    lines += [f"    {mm_ids[mm]} -.- {ids[alias]}" for mm, alias in attached if mm in mm_ids]
+    lines += [
+        "    classDef managed fill:#e8f1fb,stroke:#1f6feb",
+        "    classDef existing fill:#f6f8fa,stroke:#57606a,stroke-dasharray:4 3",
+        "    classDef external fill:#fff8e6,stroke:#9a6700,stroke-dasharray:4 3",
+        "    classDef mirrormaker fill:#eefbf0,stroke:#1a7f37",
+    ]
+    for kind in ("managed", "existing", "external"):
+        members = [ids[c.alias] for c in topo.clusters if c.kind == kind]
+        if members:
+            lines.append(f"    class {','.join(members)} {kind}")
+    if mm_ids:
+        lines.append(f"    class {','.join(mm_ids.values())} mirrormaker")
+    return "\n".join(lines) + "\n"
+
+
+def _topic_map(doc: Mapping[str, Any]) -> list[str]:
+    expected = doc.get("outputs", {}).get("expectedTopics")
+    if not isinstance(expected, dict) or not expected:
+        return ["No topic map (the plan has no `expectedTopics` output)."]
+    rows = [(code(alias), ", ".join(map(code, sorted(expected[alias]))) or "(none)") for alias in sorted(expected)]
+    return table(("cluster", "topics once replication has settled"), rows)
+
+
+def _fence(body: str) -> list[str]:
+    return ["```mermaid", body.rstrip("\n"), "```"]
+
+
+def plan(doc: Mapping[str, Any]) -> str:
+    """A plan as a PR comment: summary, clusters, flows, diagram, topic map, resources."""
+    topo = topology(doc)
+    custom = [r for r in doc["resources"] if r["custom"]]
+    topics = [r for r in custom if r["type"] == diffs.TOPIC]
+    enabled = sum(1 for f in topo.flows if f.enabled)
+    lines = [
+        f"## Replication plan: {code(doc['stack'])}",
+        "",
+        f"Stack {code(doc['stack'])} of {code(doc['project'])}, planned offline under Pulumi's mock engine: "
+        "no credentials, no API calls, secrets masked.",
+        "",
+        *table(
+            ("", "count"),
+            [
+                ("Kafka clusters", f"{len(topo.clusters)} ({_kinds(topo.clusters)})"),
+                ("MirrorMaker services", str(len(topo.mirrormakers))),
+                ("replication flows", f"{len(topo.flows)} ({enabled} enabled)"),
+                ("topics declared", str(len(topics))),
+                ("Aiven resources to create", str(len(custom))),
+                ("provisioning waves", str(doc.get("waves", ""))),
+            ],
+            align="lr",
+        ),
+        "",
+        "### Topology",
+        "",
+        *_fence(mermaid(topo)),
+        "",
+        *table(
+            ("flow", "MirrorMaker", "topics", "excluded", "policy", "enabled"),
+            [
+                (
+                    f"{code(f.source)} → {code(f.target)}",
+                    code(f.mirrormaker),
+                    ", ".join(code(t) for t in f.topics),
+                    ", ".join(code(t) for t in f.topics_exclude) or "(none)",
+                    f.policy,
+                    "yes" if f.enabled else "**no**",
+                )
+                for f in topo.flows
+            ],
+        ),
+        "",
+        "### Topic map",
+        "",
+        *_topic_map(doc),
+        "",
+        "<details><summary>Aiven resources</summary>",
+        "",
+        *table(
+            ("type", "name", "options"),
+            [(r["type"].rsplit(":", 1)[-1], code(r["name"]), _options(r)) for r in custom],
+        ),
+        "",
+        "</details>",
+    ]
+    diagnostics = doc.get("diagnostics") or []
+    if diagnostics:
+        lines += ["", "### Diagnostics", "", *[f"- warning: {d}" for d in diagnostics]]
+    return "\n".join(lines) + "\n"
+
+
+def _kinds(clusters: Sequence[Cluster]) -> str:
+    counts = {k: sum(1 for c in clusters if c.kind == k) for k in ("managed", "existing", "external")}
+    return ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "none"
+
+
+def _options(resource: Mapping[str, Any]) -> str:
+    flags = [name for name in ("protect", "deleteBeforeReplace") if resource.get(name)]
+    if resource.get("importId"):
+        flags.append(f"import {code(resource['importId'])}")
+    return ", ".join(flags)
+
+
+# --- the diff -----------------------------------------------------------------------------------
+
+_LEVEL_TITLES = {
+    "error": "error",
+    "data-loss": "data loss",
+    "interruption": "replication interrupted",
+    "notice": "notice",
+}
+
+
+def marker(stack: str) -> str:
+    """An HTML comment that identifies a stack's section in a sticky comment."""
+    return f"<!-- aiven-kafka-replication diff {stack} -->"
+
+
+def _change_detail(change: diffs.Change) -> str:
+    parts = [
+        f"{code(i.path)}: {code(diffs.value_text(i.before))} → {code(diffs.value_text(i.after))}"
+        + (" **(forces replacement)**" if i.replaces else "")
+        for i in change.inputs
+    ]
+    parts += [code(o) for o in change.options]
+    return "<br>".join(parts)
+
+
+def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
+    """A diff as a PR comment: findings first, then the changes, the topic map and the diagram."""
+    lines = [
+        marker(result.stack),
+        f"## Replication diff: {code(result.stack)}",
+        "",
+        f"{code(result.base_ref)} → this change. Planned offline by each side's own code: no credentials, "
+        "secrets masked.",
+        "",
+    ]
+    if result.base_missing:
+        lines += [f"The stack has no config at {code(result.base_ref)}: everything is new.", ""]
+    blocking = [f for f in result.findings if f.level in diffs.FAILING_LEVELS]
+    notices = [f for f in result.findings if f.level not in diffs.FAILING_LEVELS]
+    if blocking:
+        lines += ["> [!CAUTION]", "> **This change destroys data or interrupts replication.**", ">"]
+        lines += [f"> - **{_LEVEL_TITLES[f.level]}**: {f.message}" for f in blocking]
+        lines.append("")
+    if notices:
+        lines += ["> [!NOTE]"] + [f"> - {f.message}" for f in notices] + [""]
+    if not result.changes:
+        lines += ["No changes to Aiven resources.", ""]
+    else:
+        lines += [
+            *table(
+                ("", "resources"),
+                [
+                    (f"{code(diffs.symbol(a))} {a}", str(result.count(a)))
+                    for a in ("create", "update", "replace", "delete")
+                    if result.count(a)
+                ]
+                + [("unchanged", str(result.unchanged))],
+                align="lr",
+            ),
+            "",
+            *table(
+                ("", "resource", "type", "what changes"),
+                [
+                    (f"{code(diffs.symbol(c.action))} {c.action}", code(c.name), c.kind, _change_detail(c))
+                    for c in result.changes
+                ],
+            ),
+            "",
+        ]
+    if result.topic_map:
+        lines += [
+            "### Expected topics",
+            "",
+            *table(
+                ("cluster", "gains", "loses"),
+                [
+                    (code(t.alias), ", ".join(code(n) for n in t.added), ", ".join(code(n) for n in t.removed))
+                    for t in result.topic_map
+                ],
+            ),
+            "",
+        ]
+    lines += [
+        "<details><summary>Topology after this change</summary>",
+        "",
+        *_fence(mermaid(topology(head))),
+        "",
+        "</details>",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,293 @@
+"""`python -m replication diff`: git-ref pairs made here, in a temporary copy of the project.
+
+Each test commits the project as the base, changes one thing, commits again, and diffs the base
+(planned by its own code in a subprocess) against the working tree.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replication import cli, provider_schema
+from replication import diff as diffs
+from tests.conftest import ROOT, run_checked
+from tests.contract import contract
+
+PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "replication", "examples")
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repo holding a copy of the project, its first commit being the base."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    git(dest, "init", "-q")
+    git(dest, "add", ".")
+    git(dest, "commit", "-q", "-m", "base")
+    return dest
+
+
+def change(repo: Path, file: str, old: str, new: str, count: int = 1) -> None:
+    """Replace `old` by `new` in a project file (it must occur `count` times) and commit."""
+    path = repo / file
+    text = path.read_text()
+    assert text.count(old) == count, f"{old!r} occurs {text.count(old)} times in {file}"
+    path.write_text(text.replace(old, new))
+    git(repo, "commit", "-q", "-am", "change")
+
+
+def run(
+    repo: Path, capsys: pytest.CaptureFixture[str], *args: str, stack: str = "dev", config: str | None = None
+) -> tuple[int, str, str]:
+    argv = ["diff", "--stack", stack, "--base", "HEAD~1", "--dir", str(repo), *args]
+    if config:
+        argv += ["--config", str(repo / config)]
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    # The working tree's plan must hold the provider contract too.
+    head = run_checked(stack, program_dir=repo, stack_file=repo / config if config else None)
+    assert not contract().check(head.resources)
+    return code, out, err
+
+
+def changes(out: str) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in json.loads(out)["changes"]}
+
+
+def findings(out: str) -> list[tuple[str, str]]:
+    return [(f["level"], f["name"]) for f in json.loads(out)["findings"]]
+
+
+def test_adding_a_topic_is_a_create(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", "        topic-a: {partitions: 3, replication: 2}\n",
+           "        topic-a: {partitions: 3, replication: 2}\n        orders: {partitions: 6, replication: 2}\n")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
+    assert code == 0
+    assert {n: c["action"] for n, c in changes(out).items()} == {"source-topic-orders": "create"}
+    doc = json.loads(out)
+    assert doc["summary"] == {"create": 1, "update": 0, "replace": 0, "delete": 0, "unchanged": 8}
+    assert doc["findings"] == []
+    assert {"alias": "target", "added": ["source.orders"], "removed": []} in doc["topicMap"]
+    assert {"alias": "source", "added": ["orders"], "removed": []} in doc["topicMap"]
+
+
+def test_changing_a_plan_is_an_update_naming_the_input(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", "    source:\n      cloud: google-europe-west1\n      plan: business-4\n",
+           "    source:\n      cloud: google-europe-west1\n      plan: business-8\n")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
+    assert code == 0
+    (kafka,) = changes(out).values()
+    assert (kafka["name"], kafka["action"]) == ("source-kafka", "update")
+    assert kafka["inputs"] == [{"path": "plan", "before": "business-4", "after": "business-8", "replaces": False}]
+    assert findings(out) == []
+
+
+def test_renaming_a_service_replaces_the_cluster_and_loses_data(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", "    target:\n      cloud:", "    target:\n      serviceName: target-dr\n      cloud:")
+    code, out, err = run(repo, capsys, "--format", "json")
+    assert code == 0, "data loss alone does not fail without --fail-on-data-loss"
+    actions = {n: (c["action"], [i["path"] for i in c["inputs"] if i["replaces"]]) for n, c in changes(out).items()}
+    assert actions == {
+        "target-kafka": ("replace", ["serviceName"]),  # willReplaceOnChanges in the contract
+        "target-topic-topic-b": ("replace", ["serviceName"]),
+        "mm-integration-target": ("replace", ["sourceServiceName"]),
+    }
+    assert findings(out) == [
+        ("data-loss", "target-kafka"),
+        ("data-loss", "target-topic-topic-b"),
+        ("interruption", "mm-integration-target"),
+    ]
+    message = json.loads(out)["findings"][0]["message"]
+    assert "Kafka service `target` is replaced (serviceName `target` → `target-dr`)" in message
+    code, out, err = run(repo, capsys, "--fail-on-data-loss")
+    assert code == 1
+    assert "data-loss: Kafka service `target` is replaced" in out
+    assert " +- Kafka " in out and "serviceName: target → target-dr  (forces replacement)" in out
+    assert "3 changes cannot be applied, lose data or stop replication" in err
+
+
+def test_removing_a_cluster_deletes_it_and_its_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = "examples/fan-in.yaml"
+    text = (repo / config).read_text()
+    start = text.index("    edge-ap:\n")
+    end = text.index("    central:\n")
+    (repo / config).write_text(
+        text[:start] + text[end:].replace("    - {source: edge-ap, target: central, topics: [\"clicks\"]}\n", "")
+    )
+    git(repo, "commit", "-q", "-am", "remove edge-ap")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="fan-in", config=config)
+    assert code == 1
+    assert {n: c["action"] for n, c in changes(out).items()} == {
+        "edge-ap-kafka": "delete",
+        "edge-ap-topic-clicks": "delete",
+        "mm-central-integration-edge-ap": "delete",
+        "edge-ap-to-central-flow": "delete",
+    }
+    assert findings(out) == [
+        ("data-loss", "edge-ap-kafka"),
+        ("data-loss", "edge-ap-topic-clicks"),
+        ("interruption", "mm-central-integration-edge-ap"),
+        ("interruption", "edge-ap-to-central-flow"),
+    ]
+    assert {"alias": "central", "added": [], "removed": ["edge-ap.clicks"]} in json.loads(out)["topicMap"]
+
+
+def test_a_partition_decrease_is_an_error_even_without_the_flag(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", "topic-a: {partitions: 3,", "topic-a: {partitions: 2,")
+    code, out, err = run(repo, capsys, "--format", "json")
+    assert code == 1
+    (topic,) = changes(out).values()
+    assert (topic["name"], topic["action"]) == ("source-topic-topic-a", "update")
+    assert findings(out) == [("error", "source-topic-topic-a")]
+    assert "Kafka cannot remove partitions" in json.loads(out)["findings"][0]["message"]
+    assert "1 changes cannot be applied" in err
+
+
+def test_a_partition_increase_is_a_notice(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", "topic-a: {partitions: 3,", "topic-a: {partitions: 6,")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
+    assert code == 0
+    assert findings(out) == [("notice", "source-topic-topic-a")]
+
+
+def test_disabling_a_flow_interrupts_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", '      topicsExclude: [".*[\\\\-\\\\.]internal", ".*\\\\.replica", "__.*"]\n',
+           '      topicsExclude: [".*[\\\\-\\\\.]internal", ".*\\\\.replica", "__.*"]\n      enabled: false\n')
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
+    assert code == 1
+    assert findings(out) == [("interruption", "source-to-target-flow")]
+    assert changes(out)["source-to-target-flow"]["action"] == "update"
+
+
+def test_no_change_says_so_in_every_format(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    git(repo, "commit", "-q", "--allow-empty", "-m", "nothing")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
+    assert code == 0
+    assert json.loads(out)["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0, "unchanged": 8}
+    assert run(repo, capsys, "--format", "markdown")[1].count("No changes to Aiven resources.") == 1
+    assert "Resources: 8 unchanged" in run(repo, capsys)[1]
+
+
+def test_the_base_is_planned_by_its_own_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The base's renderer reports one partition per topic: only the base's own code can say that.
+    render_py = repo / "replication" / "render.py"
+    original = render_py.read_text()
+    render_py.write_text(
+        original + "\n\n_plan_document = plan_document\n\n\n"
+        "def plan_document(result):\n"
+        "    doc = _plan_document(result)\n"
+        "    for r in doc['resources']:\n"
+        "        if r['type'].endswith('KafkaTopic'):\n"
+        "            r['inputs']['partitions'] = 1\n"
+        "    return doc\n"
+    )
+    git(repo, "commit", "-q", "-am", "base code: one partition")
+    render_py.write_text(original)
+    git(repo, "commit", "-q", "-am", "working tree code")
+    code, out, _ = run(repo, capsys, "--format", "json")
+    assert code == 0
+    assert {n: [(i["path"], i["before"], i["after"]) for i in c["inputs"]] for n, c in changes(out).items()} == {
+        "source-topic-topic-a": [("partitions", 1, 3)],
+        "target-topic-topic-b": [("partitions", 1, 3)],
+    }
+
+
+def test_a_stack_new_at_head_is_all_creates(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy2(repo / "Pulumi.dev.yaml", repo / "Pulumi.staging.yaml")
+    git(repo, "add", "Pulumi.staging.yaml")
+    git(repo, "commit", "-q", "-m", "staging")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="staging")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["baseMissing"] is True
+    assert doc["summary"]["create"] == 8
+    code, out, _ = run(repo, capsys, stack="staging")
+    assert "no config at HEAD~1: everything is new" in out
+
+
+def test_a_bad_ref_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["diff", "--stack", "dev", "--base", "no-such-ref", "--dir", str(repo)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: git rev-parse") and "Traceback" not in err
+
+
+def test_an_invalid_base_config_exits_2_naming_the_ref(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.dev.yaml", 'kafkaVersion: "3.2"', "kafkaVersion: 3.10", count=2)
+    change(repo, "Pulumi.dev.yaml", "kafkaVersion: 3.10", 'kafkaVersion: "3.2"', count=2)
+    code = cli.main(["diff", "--stack", "dev", "--base", "HEAD~1", "--dir", str(repo)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "planning dev at HEAD~1 failed" in err and "kafkaVersion: must be a quoted string" in err
+
+
+def test_diff_runs_as_a_module_in_a_subprocess(repo: Path) -> None:
+    change(repo, "Pulumi.dev.yaml", "    target:\n      cloud:", "    target:\n      serviceName: target-dr\n      cloud:")
+    proc = subprocess.run(
+        [sys.executable, "-m", "replication", "diff", "--stack", "dev", "--base", "HEAD~1", "--dir", str(repo),
+         "--format", "markdown", "--fail-on-data-loss"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "> [!CAUTION]" in proc.stdout
+    assert "| `+-` replace | `target-kafka` | Kafka | `serviceName`: `target` → `target-dr` **(forces replacement)** |" in proc.stdout
+
+
+# --- the classification itself, on plan documents ----------------------------------------------
+
+
+def _doc(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {"project": "p", "stack": "s", "resources": list(resources), "outputs": {}}
+
+
+def _res(type_: str, name: str, **inputs: Any) -> dict[str, Any]:
+    return {"urn": f"urn:{name}", "type": type_, "name": name, "parent": None, "custom": True, "inputs": inputs,
+            "protect": False, "deleteBeforeReplace": False, "importId": None}
+
+
+def test_every_replace_on_change_input_of_the_contract_forces_a_replace() -> None:
+    for token in provider_schema.DECLARED_RESOURCES:
+        flagged = {k for k, v in contract().resources[token]["inputProperties"].items() if v.get("willReplaceOnChanges")}
+        assert flagged <= provider_schema.replace_on_changes(token), token
+        for key in provider_schema.replace_on_changes(token):
+            d = diffs.compare(_doc(_res(token, "r", **{key: "a"})), _doc(_res(token, "r", **{key: "b"})))
+            assert [c.action for c in d.changes] == ["replace"], (token, key)
+
+
+def test_inputs_the_provider_recreates_on_but_does_not_flag_are_real_inputs() -> None:
+    for token, keys in provider_schema.REPLACE_ON_CHANGES_UNFLAGGED.items():
+        props = contract().resources[token]["inputProperties"]
+        for key in keys:
+            assert key in props and not props[key].get("willReplaceOnChanges"), (token, key)
+
+
+def test_a_protect_change_is_an_update_of_options() -> None:
+    before = _res(diffs.KAFKA, "k", serviceName="a")
+    after = {**before, "protect": True}
+    (c,) = diffs.compare(_doc(before), _doc(after)).changes
+    assert (c.action, c.inputs, c.options) == ("update", (), ("protect: false → true",))
+
+
+def test_masked_secrets_are_compared_as_masked() -> None:
+    before = _res(diffs.ENDPOINT, "e", externalKafkaUserConfig={"saslPlainPassword": "[secret]"})
+    d = diffs.compare(_doc(before), _doc(before))
+    assert d.changes == () and d.unchanged == 1
