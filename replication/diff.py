@@ -314,15 +314,24 @@ def export_ref(ref: str, project_dir: Path, into: Path) -> Path:
     return tree / project_dir.resolve().relative_to(top)
 
 
+def _config_at(tree: Path, project_dir: Path, stack_file: Path) -> Path:
+    """The stack file as of the exported tree, when it lives in the project."""
+    path = stack_file.resolve()
+    if not path.is_relative_to(project_dir.resolve()):
+        return path
+    return tree / path.relative_to(project_dir.resolve())
+
+
 def plan_at_ref(ref: str, stack: str, project_dir: Path, stack_file: Path | None = None) -> dict[str, Any] | None:
     """The plan document of `stack` as of `ref`, computed by that ref's own code.
 
-    `stack_file`, if given, is read at the same path relative to the project. Returns None when
-    the stack has no config at that ref (a new stack: everything is created).
+    `stack_file`, if given, is read at the same path relative to the project; a file outside the
+    project is not versioned with it, so both sides read it as it is. Returns None when the stack
+    has no config at that ref (a new stack: everything is created).
     """
     with tempfile.TemporaryDirectory(prefix="replication-diff-") as tmp:
         tree = export_ref(ref, project_dir, Path(tmp))
-        config = tree / stack_file.resolve().relative_to(project_dir.resolve()) if stack_file else None
+        config = _config_at(tree, project_dir, stack_file) if stack_file else None
         if not (config or tree / f"Pulumi.{stack}.yaml").exists():
             return None
         command = [sys.executable, "-m", "replication", "plan", "--stack", stack, "--format", "json"]

@@ -7,6 +7,8 @@ Each test commits the project as the base, changes one thing, commits again, and
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -224,6 +226,30 @@ def test_a_stack_new_at_head_is_all_creates(repo: Path, capsys: pytest.CaptureFi
     assert "no config at HEAD~1: everything is new" in out
 
 
+def test_a_config_outside_the_project_is_read_as_is_on_both_sides(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "Pulumi.elsewhere.yaml"
+    outside.write_text((repo / "Pulumi.dev.yaml").read_text())
+    git(repo, "commit", "-q", "--allow-empty", "-m", "nothing")
+    code = cli.main(["diff", "--stack", "elsewhere", "--base", "HEAD~1", "--dir", str(repo), "--config", str(outside),
+                     "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert json.loads(out)["baseMissing"] is False and json.loads(out)["summary"]["unchanged"] == 8
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in (ROOT / "examples").glob("*.yaml")))
+def test_an_unchanged_example_has_no_changes(repo: Path, capsys: pytest.CaptureFixture[str], example: str) -> None:
+    git(repo, "commit", "-q", "--allow-empty", "-m", "nothing")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack=example,
+                       config=f"examples/{example}.yaml")
+    doc = json.loads(out)
+    assert code == 0 and doc["changes"] == [] and doc["findings"] == []
+    assert doc["summary"]["unchanged"] == len([r for r in run_checked(
+        example, program_dir=repo, stack_file=repo / "examples" / f"{example}.yaml").resources if r.custom])
+
+
 def test_a_bad_ref_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["diff", "--stack", "dev", "--base", "no-such-ref", "--dir", str(repo)])
     assert code == 2
@@ -291,3 +317,33 @@ def test_masked_secrets_are_compared_as_masked() -> None:
     before = _res(diffs.ENDPOINT, "e", externalKafkaUserConfig={"saslPlainPassword": "[secret]"})
     d = diffs.compare(_doc(before), _doc(before))
     assert d.changes == () and d.unchanged == 1
+
+
+# --- the README's examples are this tool's output ------------------------------------------------
+
+README = ROOT / "README.md"
+_BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) .*?-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
+
+
+def readme_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """The dev stack's diagram, and the diff of renaming its target cluster's service."""
+    assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "markdown"]) == 0
+    (diagram,) = re.findall(r"^```mermaid\n.*?^```\n", capsys.readouterr().out, flags=re.S | re.M)
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    change(repo, "Pulumi.dev.yaml", "    target:\n      cloud:", "    target:\n      serviceName: target-dr\n      cloud:")
+    argv = ["diff", "--stack", "dev", "--base", "origin/main", "--dir", str(repo), "--format", "markdown"]
+    assert cli.main(argv) == 0
+    return {"plan-diagram": diagram, "rename-diff": "````markdown\n" + capsys.readouterr().out + "````\n"}
+
+
+def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"""
+    expected = readme_examples(repo, capsys)
+    text = README.read_text()
+    found = {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
+    assert set(found) >= set(expected), f"README lacks generated blocks {set(expected) - set(found)}"
+    if os.environ.get("UPDATE_README"):
+        README.write_text(_BLOCK.sub(lambda m: m.group(1) + expected.get(m.group("name"), m.group("body")) + m.group(4), text))
+        return
+    for name, body in expected.items():
+        assert found[name] == body, f"README block {name} is stale: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"
