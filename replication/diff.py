@@ -234,9 +234,11 @@ def findings(change: Change) -> Iterator[Finding]:
     """The data-loss, interruption and error findings of one resource change."""
     what = _describe(change)
     consequence = _CONSEQUENCE.get(change.type)
+    # A protected resource cannot be deleted or replaced: say so, or the finding reads as a done deal.
+    guard = " It is protected: `pulumi up` refuses until `protect` is lifted." if change.before.get("protect") else ""
     if consequence and change.action == "delete":
         level, cost = consequence
-        yield Finding(level, change.name, f"{what} is deleted: {cost}.")
+        yield Finding(level, change.name, f"{what} is deleted: {cost}.{guard}")
     elif consequence and change.action == "replace":
         level, cost = consequence
         yield Finding(
@@ -247,7 +249,8 @@ def findings(change: Change) -> Iterator[Finding]:
                 f"the old one is deleted and a new, empty one created; {cost}."
                 if level == "data-loss"
                 else f"the old one is deleted and a new one created; {cost} until then."
-            ),
+            )
+            + guard,
         )
     for i in change.inputs:
         if change.type == TOPIC and i.path == "partitions" and isinstance(i.before, int) and isinstance(i.after, int):

@@ -127,6 +127,15 @@ def test_renaming_a_service_replaces_the_cluster_and_loses_data(repo: Path, caps
     assert "3 changes cannot be applied, lose data or stop replication" in err
 
 
+def test_replacing_a_protected_service_says_pulumi_refuses(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.prod.yaml", "serviceName: prod-kafka-target", "serviceName: prod-kafka-target-2")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="prod")
+    assert code == 1
+    messages = {f["name"]: f["message"] for f in json.loads(out)["findings"]}
+    assert messages["target-kafka"].endswith("It is protected: `pulumi up` refuses until `protect` is lifted.")
+    assert "protected" not in messages["mm-integration-target"], "integrations are never protected"
+
+
 def test_removing_a_cluster_deletes_it_and_its_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = "examples/fan-in.yaml"
     text = (repo / config).read_text()
