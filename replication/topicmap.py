@@ -294,21 +294,21 @@ def predict(declared: Mapping[str, Iterable[str]], flows: Sequence[FlowSpec]) ->
     by_source: dict[str, list[FlowSpec]] = {}
     for f in active:
         by_source.setdefault(f.source, []).append(f)
-    # Each round copies only what the previous round added; with the cycle check, a default-policy
-    # name gains one distinct alias per hop, so more rounds than clusters means unbounded growth.
+    # Each round copies only what the previous round added. With the cycle check a topic enters
+    # each cluster at most once, so more rounds than clusters means names grow without end.
     frontier = {alias: list(topics) for alias, topics in state.items()}
-    rounds = 0
+    writers: list[set[str]] = []  # flows that added topics, per round
     while any(frontier.values()):
-        rounds += 1
-        if rounds > len(aliases) + 1:
-            example = max((t for ts in frontier.values() for t in ts), key=lambda t: (len(t), t))
-            involved = sorted({f.name for f in active if frontier.get(f.source)})
+        if len(writers) > len(aliases):
+            recent = set().union(*writers[-len(aliases) :])
+            example = max((t for ts in state.values() for t in ts), key=lambda t: (len(t), t))
             raise TopologyError(
                 f"replication never settles: topic names keep growing (for example {example!r}) "
-                f"through flows {', '.join(involved)}; an identity-policy flow hides the aliases "
+                f"through flows {', '.join(sorted(recent))}; an identity-policy flow hides the aliases "
                 "MirrorMaker's cycle check needs, so use the default policy on the flows of the loop"
             )
         added: dict[str, list[str]] = {a: [] for a in aliases}
+        wrote: set[str] = set()
         for source, topics in sorted(frontier.items()):
             for f in by_source.get(source, ()):
                 for topic in topics:
@@ -320,8 +320,10 @@ def predict(declared: Mapping[str, Iterable[str]], flows: Sequence[FlowSpec]) ->
                     if existing is None:
                         state[f.target][name] = TopicOrigin("replicated", f.name, topic)
                         added[f.target].append(name)
+                        wrote.add(f.name)
                     else:
                         _check_collision(f, name, topic, existing)
+        writers.append(wrote)
         frontier = added
     return TopicMap({a: dict(t) for a, t in state.items()})
 
