@@ -123,6 +123,7 @@ def test_deploy_workflow_runs_up_per_stack_behind_an_environment() -> None:
     doc = _load(DEPLOY)
     assert doc["on"]["push"]["branches"] == ["main"]
     up = doc["jobs"]["up"]
+    assert up["if"] == "github.ref == 'refs/heads/main'", "manual runs must not deploy other branches"
     stacks = [i["stack"] for i in up["strategy"]["matrix"]["include"]]
     assert stacks == ["dev", "prod"]
     assert up["strategy"]["max-parallel"] == 1 and up["strategy"]["fail-fast"] is True
