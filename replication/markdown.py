@@ -380,8 +380,11 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
         lines += [
             "### Expected topics",
             "",
+            "The topic map's prediction once replication has settled. A remote topic that leaves it is not "
+            "deleted by MirrorMaker: it stays on the target and stops being updated.",
+            "",
             *table(
-                ("cluster", "gains", "loses"),
+                ("cluster", "now expected", "no longer expected"),
                 [
                     (code(t.alias), ", ".join(code(n) for n in t.added), ", ".join(code(n) for n in t.removed))
                     for t in result.topic_map

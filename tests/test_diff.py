@@ -90,6 +90,9 @@ def test_adding_a_topic_is_a_create(repo: Path, capsys: pytest.CaptureFixture[st
     assert doc["findings"] == []
     assert {"alias": "target", "added": ["source.orders"], "removed": []} in doc["topicMap"]
     assert {"alias": "source", "added": ["orders"], "removed": []} in doc["topicMap"]
+    code, out, _ = run(repo, capsys, "--format", "markdown")
+    assert "| `+` create | 1 |" in out and "| `target` | `source.orders` |  |" in out
+    assert "[!CAUTION]" not in out
 
 
 def test_changing_a_plan_is_an_update_naming_the_input(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
