@@ -67,7 +67,18 @@ POLICY_CLASSES: dict[str, str] = {
 DEFAULT_TOPICS_EXCLUDE: tuple[str, ...] = (r".*[\-\.]internal", r".*\.replica", r"__.*")
 
 
+def _not_a_yaml_boolean(value: str, what: str) -> None:
+    # A mapping key written `on:`, `yes:` or `no:` is a YAML boolean; Pulumi hands it to the program
+    # as the string "true" or "false". Nobody names a topic or cluster that on purpose.
+    if value in ("true", "false"):
+        words = "yes/on/true" if value == "true" else "no/off/false"
+        raise ValueError(
+            f"{what} {value!r} is what YAML makes of an unquoted {words} key (a boolean); quote the name you meant"
+        )
+
+
 def _topic_name(value: str) -> str:
+    _not_a_yaml_boolean(value, "topic name")
     if value in (".", ".."):
         raise ValueError(f"topic name {value!r} is reserved by Kafka")
     if len(value) > 249:
@@ -87,6 +98,7 @@ def _service_name(value: str) -> str:
 
 
 def _alias(value: str) -> str:
+    _not_a_yaml_boolean(value, "cluster alias")
     if not _ALIAS.fullmatch(value):
         raise ValueError(
             f"cluster alias {value!r} may only contain ASCII letters, digits, '_' and '-' "
@@ -109,6 +121,14 @@ def _time(value: str) -> str:
     return value
 
 
+def _sexagesimal_time(value: Any) -> Any:
+    # YAML 1.1 reads unquoted `10:00:00` as the base-60 integer 36000: name the trap and the fix.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 3600:
+        hms = f"{value // 3600:02d}:{value // 60 % 60:02d}:{value % 60:02d}"
+        raise ValueError(f"must be a quoted string: YAML read an unquoted {hms} as the number {value}; write \"{hms}\"")
+    return value
+
+
 def _kafka_version(value: Any) -> Any:
     # YAML reads `kafkaVersion: 3.10` as the float 3.1: refuse numbers rather than guess.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -121,9 +141,23 @@ def _kafka_version(value: Any) -> Any:
     return value
 
 
+# Python syntax that Java's regex engine (MirrorMaker's) refuses: `(?P<name>`, `(?P=name)`, `(?#...)`.
+_PYTHON_ONLY_REGEX = re.compile(r"(?<!\\)\(\?(?:P[<=]|#)")
+
+
 def _java_regex(value: str) -> str:
     from replication.topicmap import compile_java_regex
 
+    python_only = _PYTHON_ONLY_REGEX.search(value)
+    if python_only:
+        raise ValueError(
+            f"regular expression {value!r} uses Python-only syntax {python_only.group(0)!r}; MirrorMaker's "
+            "patterns are Java's, where a named group is (?<name>...) and there are no (?#...) comments"
+        )
+    if value.startswith("*"):
+        raise ValueError(
+            f"{value!r} is a glob, not a regular expression: any characters is '.*', as in {'.' + value!r}"
+        )
     compile_java_regex(value)
     return value
 
@@ -158,7 +192,7 @@ class MaintenanceWindow(Model):
 
     dow: Day
     """Day of week, lowercase English (`monday` … `sunday`)."""
-    time: Annotated[str, AfterValidator(_time)]
+    time: Annotated[str, BeforeValidator(_sexagesimal_time), AfterValidator(_time)]
     """Start time, `HH:MM:SS` UTC."""
 
 
@@ -678,6 +712,21 @@ def _clip(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _key_issue(mapping: str, key: Any, msg: str) -> ConfigIssue:
+    # pydantic locates a bad mapping key as (..., key, "[key]") and turns a boolean key into 1 or
+    # 0: name the mapping and the key as written instead.
+    if isinstance(key, bool):
+        words = "yes/on/true" if key else "no/off/false"
+        return ConfigIssue(
+            mapping, f"key {key} is a boolean, not a name: YAML reads an unquoted {words} as one; quote the key"
+        )
+    if isinstance(key, (int, float)):
+        return ConfigIssue(
+            mapping, f"key {key!r} is a number, not a name: YAML reads unquoted digits as one; quote it: \"{key}\""
+        )
+    return ConfigIssue(mapping, msg if _clip(key) in msg else f"{msg}, got key {_clip(key)}")
+
+
 def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
     for e in err.errors(include_url=False):
         msg: str = e["msg"]
@@ -691,8 +740,12 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
                 joined = path if not base else f"{base}{path}" if path.startswith("[") else f"{base}.{path}"
                 yield ConfigIssue(joined, text)
             continue
+        if e["type"] == "model_type":
+            msg = "Input should be a valid dictionary"  # not pydantic's internal model name
         if loc and loc[0] == "credentials":
             yield ConfigIssue(_path(loc), f"{msg} (value not shown: it is a secret)")
+        elif loc and loc[-1] == "[key]":
+            yield _key_issue(_path(loc[:-2]), e["input"], msg)
         elif e["type"] == "missing":
             yield ConfigIssue(_path(loc), "required key is missing")
         elif e["type"] == "extra_forbidden":

@@ -12,7 +12,9 @@ the provider marks secret (service URIs, passwords) come back as secrets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import json
 import runpy
 import sys
@@ -86,6 +88,9 @@ class PlanResult:
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     logs: list[tuple[str, str]] = field(default_factory=list)
+    _graph_cache: tuple[int, dict[str, Registration], dict[str, list[str]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def by_urn(self) -> dict[str, Registration]:
         """Registrations keyed by URN."""
@@ -102,13 +107,20 @@ class PlanResult:
             raise KeyError(f"{len(found)} resources named {name!r}")
         return found[0]
 
+    def _graph(self) -> tuple[dict[str, Registration], dict[str, list[str]]]:
+        # Callers ask for every resource's dependencies in turn: build the index once per
+        # registration count (resources are only ever appended), not once per call.
+        if self._graph_cache is None or self._graph_cache[0] != len(self.resources):
+            children: dict[str, list[str]] = {}
+            for r in self.resources:
+                if r.parent:
+                    children.setdefault(r.parent, []).append(r.urn)
+            self._graph_cache = (len(self.resources), self.by_urn(), children)
+        return self._graph_cache[1], self._graph_cache[2]
+
     def custom_dependencies(self, reg: Registration) -> set[str]:
         """URNs of custom resources that `reg` waits for (component dependencies expanded)."""
-        index = self.by_urn()
-        children: dict[str, list[str]] = {}
-        for r in self.resources:
-            if r.parent:
-                children.setdefault(r.parent, []).append(r.urn)
+        index, children = self._graph()
         direct = set(reg.dependencies) | {u for deps in reg.property_dependencies.values() for u in deps}
         out: set[str] = set()
         todo = list(direct)
@@ -181,14 +193,72 @@ def _offline_secrets(value: Any, key: str) -> Any:
     return value
 
 
+# libyaml's safe loader when PyYAML was built with it: the same YAML, read about ten times faster
+# (half a second of a 1,200-topic plan with the pure-Python loader).
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DuplicateKeyError(ValueError):
+    """A YAML mapping repeats a key. PyYAML would silently keep the last value."""
+
+
+def _load_yaml(text: str, source: str = "<yaml>") -> Any:
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        duplicates = list(_duplicate_keys(node, (), source))
+        if duplicates:
+            raise DuplicateKeyError("\n".join(duplicates))
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _key_path(path: tuple[str | int, ...]) -> str:
+    # Stack files nest the namespace keys under `config:`; name them as config errors do.
+    parts = path[1:] if len(path) > 1 and path[0] == "config" else path
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
+def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...], source: str) -> Iterator[str]:
+    """One line per repeated mapping key, naming its key path, both lines and the value that would win."""
+    if isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*path, i), source)
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            line = key.start_mark.line + 1
+            where = (*path, key.value)
+            if (key.tag, key.value) in first:
+                shown = repr(value.value) if isinstance(value, yaml.ScalarNode) else f"the {value.id} at line {line}"
+                yield (
+                    f"{_key_path(where)}: duplicate key in {source} at line {line} (first at line "
+                    f"{first[key.tag, key.value]}); YAML would silently keep only this last value, {shown}"
+                )
+            first.setdefault((key.tag, key.value), line)
+            yield from _duplicate_keys(value, where, source)
+
+
 def load_stack_files(program_dir: Path, stack: str, stack_file: Path | None = None) -> StackFiles:
     """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` like the CLI: project defaults, then the stack."""
-    project_doc = yaml.safe_load((program_dir / "Pulumi.yaml").read_text()) or {}
+    project_doc = _load_yaml((program_dir / "Pulumi.yaml").read_text(), "Pulumi.yaml") or {}
     project = str(project_doc["name"])
     path = stack_file or program_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise ProgramError(f"no stack config {path.name} in {program_dir}")
-    stack_doc = yaml.safe_load(path.read_text()) or {}
+    try:
+        stack_doc = _load_yaml(path.read_text(), path.name) or {}
+    except DuplicateKeyError as err:
+        # Stopped before the program ran: nothing is declared.
+        raise ProgramError(f"invalid stack config:\n{err}", PlanResult(project=project, stack=stack)) from None
     values: dict[str, Any] = {}
     for key, spec in (project_doc.get("config") or {}).items():
         full = key if ":" in key else f"{project}:{key}"
@@ -350,6 +420,25 @@ def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, m
         result.outputs[key] = loop.run_until_complete(resolve(value))
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run with the cyclic garbage collector mostly out of the way, then restore it.
+
+    Each registration allocates hundreds of short-lived tasks, futures and Outputs, so at
+    CPython's default thresholds the collector ran every few resources and full collections
+    rescanned every object the Pulumi and Aiven SDKs loaded: 40% of a 1,200-resource plan.
+    Objects alive before the run are frozen (never scanned) and collections come less often.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def run_program(
     stack: str,
     program_dir: Path = PROJECT_ROOT,
@@ -390,7 +479,8 @@ def run_program(
 
     # A fresh context per run: Pulumi keeps settings, config and the root stack in ContextVars.
     try:
-        contextvars.copy_context().run(isolated)
+        with _fewer_collections():
+            contextvars.copy_context().run(isolated)
     except pulumi.RunError as err:
         raise ProgramError(str(err), result) from None
     return result

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 SUBSET_PATH = Path(__file__).with_name("provider_types.json")
 
@@ -131,6 +132,21 @@ def _int_to_str(value: Any) -> Any:
     return value
 
 
+def _numeric_string(low: float | None, high: float | None) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if low is not None and number < low:
+            raise ValueError(f"must be at least {low}")
+        if high is not None and number > high:
+            raise ValueError(f"must be at most {high}")
+        return value
+
+    return check
+
+
 def _annotation(prop: dict[str, Any], types: dict[str, Any], cache_: dict[str, type[BaseModel]]) -> Any:
     if "$ref" in prop:
         return _model_for(prop["$ref"].removeprefix("#/types/"), types, cache_)
@@ -156,6 +172,10 @@ def _annotation(prop: dict[str, Any], types: dict[str, Any], cache_: dict[str, t
         base = Annotated[str, BeforeValidator(_int_to_str)]
         if enum and not prop.get("x-enumOpen"):
             base = Annotated[Literal[tuple(enum)], BeforeValidator(_int_to_str)]
+        elif "ge" in constraints or "le" in constraints:
+            # A number typed as a string (segmentMs: "1"): bound the number, not the string.
+            bounds = _numeric_string(constraints.pop("ge", None), constraints.pop("le", None))
+            base = Annotated[base, AfterValidator(bounds)]
     elif kind == "array":
         items = _annotation(prop["items"], types, cache_)
         base = list[items]  # type: ignore[valid-type]
