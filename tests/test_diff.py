@@ -318,6 +318,21 @@ def test_inputs_the_provider_recreates_on_but_does_not_flag_are_real_inputs() ->
             assert key in props and not props[key].get("willReplaceOnChanges"), (token, key)
 
 
+def test_a_flow_moved_to_other_cluster_aliases_is_replaced_and_interrupts() -> None:
+    # The provider recreates a flow whose aliases change, though the schema does not flag them.
+    before = _res(diffs.FLOW, "f", serviceName="mm", sourceCluster="a", targetCluster="b")
+    d = diffs.compare(_doc(before), _doc({**before, "inputs": {**before["inputs"], "sourceCluster": "c"}}))
+    assert [c.action for c in d.changes] == ["replace"]
+    assert [(f.level, f.name) for f in d.findings] == [("interruption", "f")]
+
+
+def test_findings_are_ordered_by_severity() -> None:
+    topic = _res(diffs.TOPIC, "b-topic", serviceName="s", topicName="t", partitions=3)
+    kafka = _res(diffs.KAFKA, "a-kafka", serviceName="s")  # sorts first by URN
+    d = diffs.compare(_doc(topic, kafka), _doc({**topic, "inputs": {**topic["inputs"], "partitions": 1}}))
+    assert [f.level for f in d.findings] == ["error", "data-loss"]
+
+
 def test_a_protect_change_is_an_update_of_options() -> None:
     before = _res(diffs.KAFKA, "k", serviceName="a")
     after = {**before, "protect": True}
