@@ -98,6 +98,20 @@ def schema_text() -> str:
     inner = config.json_schema()
     defs = inner.pop("$defs", {})
     properties = {f"{config.NAMESPACE}:{k}": v for k, v in inner["properties"].items()}
+    # A secret sits in a stack file encrypted, as `{secure: <ciphertext>}`; credentials only that way
+    # (entry by entry with `--path`, or the whole map), so a plain-text password is flagged too.
+    defs["Secure"] = {
+        "description": "A secret, encrypted by `pulumi config set --secret`.",
+        "type": "object",
+        "properties": {"secure": {"type": "string"}},
+        "required": ["secure"],
+        "additionalProperties": False,
+    }
+    secure = {"$ref": "#/$defs/Secure"}
+    credentials = properties[f"{config.NAMESPACE}:credentials"]
+    entries = {pattern: secure for pattern in credentials.pop("patternProperties")}
+    credentials["anyOf"] = [secure, {"type": "object", "patternProperties": entries, "additionalProperties": False}]
+    del credentials["type"]
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Pulumi stack config of aiven-kafka-replication",

@@ -169,7 +169,7 @@ def _annotation(prop: dict[str, Any], types: dict[str, Any], cache_: dict[str, t
     elif kind == "number":
         base = float
     elif kind == "string":
-        base = Annotated[str, BeforeValidator(_int_to_str)]
+        base = Annotated[str, BeforeValidator(_int_to_str, json_schema_input_type=int | str)]
         if enum and not prop.get("x-enumOpen"):
             base = Annotated[Literal[tuple(enum)], BeforeValidator(_int_to_str)]
         elif "ge" in constraints or "le" in constraints:
