@@ -252,6 +252,9 @@ def findings(change: Change) -> Iterator[Finding]:
             )
             + guard,
         )
+    if change.action == "update" and change.before.get("protect") and not change.after.get("protect"):
+        lifted = f"{what} loses Pulumi `protect`: it can be deleted or replaced from now on."
+        yield Finding("notice", change.name, lifted)
     for i in change.inputs:
         if change.type == TOPIC and i.path == "partitions" and isinstance(i.before, int) and isinstance(i.after, int):
             if i.after < i.before:

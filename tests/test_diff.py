@@ -139,6 +139,16 @@ def test_replacing_a_protected_service_says_pulumi_refuses(repo: Path, capsys: p
     assert "protected" not in messages["mm-integration-target"], "integrations are never protected"
 
 
+def test_lifting_protection_is_a_notice_per_resource(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    change(repo, "Pulumi.prod.yaml", "aiven-kafka-replication:protect: true", "aiven-kafka-replication:protect: false")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="prod")
+    assert code == 0
+    assert sorted(findings(out)) == [
+        ("notice", name) for name in ("mm-service", "source-kafka", "source-topic-topic-a", "target-kafka", "target-topic-topic-b")
+    ]
+    assert changes(out)["source-kafka"]["options"] == ["protect: true → false"]
+
+
 def test_removing_a_cluster_deletes_it_and_its_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = "examples/fan-in.yaml"
     text = (repo / config).read_text()
