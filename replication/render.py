@@ -86,7 +86,9 @@ def text(result: PlanResult) -> str:
             last = i == len(items) - 1
             branch = "└─ " if last else "├─ "
             label = f"{indent}{branch}{r.type}"
-            lines.append(f" +   {label:<76} {r.name:<32} create{_options(r)}")
+            # Adopt mode: `pulumi preview` shows an imported resource as `= import`, not a create.
+            mark, op = ("=", "import") if r.import_id else ("+", "create")
+            lines.append(f" {mark}   {label:<76} {r.name:<32} {op}{_options(r)}")
             if r.custom:
                 pad = indent + ("   " if last else "│  ")
                 for key, value in flatten(masked(dict(r.inputs))):
@@ -94,7 +96,8 @@ def text(result: PlanResult) -> str:
             walk(r.urn, indent + ("   " if last else "│  "))
 
     walk(None, "")
-    custom = [r for r in result.resources if r.custom]
+    custom = [r for r in result.resources if r.custom and not r.import_id]
+    imported = [r for r in result.resources if r.import_id]
     lines += ["", "Outputs:"]
     for key, value in sorted(masked(result.outputs).items()):
         lines.append(f"    {key}: {json.dumps(value, sort_keys=True)}")
@@ -109,9 +112,11 @@ def text(result: PlanResult) -> str:
     lines += [
         "",
         "Resources:",
-        f"    + {len(result.resources) + 1} to create "
-        f"({len(custom)} Aiven resources, {len(result.resources) - len(custom)} components, 1 stack)",
+        f"    + {len(result.resources) - len(imported) + 1} to create "
+        f"({len(custom)} Aiven resources, {len(result.resources) - len(custom) - len(imported)} components, 1 stack)",
     ]
+    if imported:
+        lines.append(f"    = {len(imported)} to import")
     return "\n".join(lines) + "\n"
 
 

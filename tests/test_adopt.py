@@ -57,11 +57,16 @@ def test_without_adopt_nothing_is_imported(plan: Plan) -> None:
     assert all(r.import_id is None for r in plan("dev").resources)
 
 
-def test_offline_plan_shows_import_on_every_aiven_resource(plan: Plan) -> None:
-    lines = render.text(plan("dev", adopt=ADOPT)).splitlines()
-    aiven_lines = [line for line in lines if " aiven:index/" in line]
+def test_offline_plan_shows_only_imports_of_aiven_resources(plan: Plan) -> None:
+    text = render.text(plan("dev", adopt=ADOPT))
+    aiven_lines = [line for line in text.splitlines() if " aiven:index/" in line]
     assert len(aiven_lines) == 8
-    assert all("import=my-aiven-project/" in line for line in aiven_lines)
+    assert all(
+        line.startswith(" = ") and " import  [" in line and "import=my-aiven-project/" in line for line in aiven_lines
+    )
+    assert "    + 6 to create (0 Aiven resources, 5 components, 1 stack)\n    = 8 to import\n" in text
+    # Without adopt mode nothing is imported and the summary is unchanged.
+    assert "= " not in render.text(plan("dev")).split("Resources:")[1]
 
 
 def test_adopt_needs_every_integration_id() -> None:
