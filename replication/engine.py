@@ -331,6 +331,17 @@ def mock_outputs(token: str, name: str, inputs: dict[str, Any]) -> tuple[str, di
     return f"{name}-id", outputs
 
 
+def make_urn(stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
+    """A resource's URN as the Pulumi engine builds it: qualified by its parent's full type, except
+    the root stack's. Name, type and parent type are all of it, so renaming any of them is a new URN."""
+    qualified = type_
+    if parent:
+        parent_type = parent.split("::")[2]
+        if parent_type != "pulumi:pulumi:Stack":
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, main: Path) -> None:
     import pulumi
     from pulumi.runtime import mocks, settings
@@ -347,13 +358,7 @@ def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, m
     class _RecordingMonitor(mocks.MockMonitor):
         # The stock mock monitor drops dependencies and options; record the whole request.
         def make_urn(self, parent: str, type_: str, name: str) -> str:
-            # As the engine does: the parent's full qualified type, except the root stack's.
-            qualified = type_
-            if parent:
-                parent_type = parent.split("::")[2]
-                if parent_type != "pulumi:pulumi:Stack":
-                    qualified = f"{parent_type}${type_}"
-            return f"urn:pulumi:{stack}::{files.project}::{qualified}::{name}"
+            return make_urn(stack, files.project, parent or None, type_, name)
 
         def RegisterResource(self, request: Any) -> Any:
             if request.type != "pulumi:pulumi:Stack":
