@@ -237,6 +237,7 @@ def plan(doc: Mapping[str, Any]) -> str:
     topo = topology(doc)
     custom = [r for r in doc["resources"] if r["custom"]]
     topics = [r for r in custom if r["type"] == diffs.TOPIC]
+    imported = [r for r in custom if r.get("importId")]
     enabled = sum(1 for f in topo.flows if f.enabled)
     lines = [
         f"## Replication plan: {code(doc['stack'])}",
@@ -251,7 +252,8 @@ def plan(doc: Mapping[str, Any]) -> str:
                 ("MirrorMaker services", str(len(topo.mirrormakers))),
                 ("replication flows", f"{len(topo.flows)} ({enabled} enabled)"),
                 ("topics declared", str(len(topics))),
-                ("Aiven resources to create", str(len(custom))),
+                ("Aiven resources to create", str(len(custom) - len(imported))),
+                *([("Aiven resources to import (adopt mode)", str(len(imported)))] if imported else []),
                 ("provisioning waves", str(doc.get("waves", ""))),
             ],
             align="lr",

@@ -69,6 +69,16 @@ def test_offline_plan_shows_only_imports_of_aiven_resources(plan: Plan) -> None:
     assert "= " not in render.text(plan("dev")).split("Resources:")[1]
 
 
+def test_markdown_plan_counts_imports_not_creates(plan: Plan) -> None:
+    from replication import markdown
+
+    adopted = markdown.plan(render.plan_document(plan("dev", adopt=ADOPT)))
+    assert "| Aiven resources to create | 0 |" in adopted
+    assert "| Aiven resources to import (adopt mode) | 8 |" in adopted
+    plain = markdown.plan(render.plan_document(plan("dev")))
+    assert "| Aiven resources to create | 8 |" in plain and "to import" not in plain
+
+
 def test_adopt_needs_every_integration_id() -> None:
     raw = {**dev_raw(), "adopt": {"integrations": {"mm": {"source": SOURCE_ID}}}}
     assert errors_of(raw) == [
