@@ -249,7 +249,10 @@ def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...], source: str) -
 
 def load_stack_files(program_dir: Path, stack: str, stack_file: Path | None = None) -> StackFiles:
     """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` like the CLI: project defaults, then the stack."""
-    project_doc = _load_yaml((program_dir / "Pulumi.yaml").read_text(), "Pulumi.yaml") or {}
+    try:
+        project_doc = _load_yaml((program_dir / "Pulumi.yaml").read_text(), "Pulumi.yaml") or {}
+    except DuplicateKeyError as err:
+        raise ProgramError(f"invalid project file:\n{err}") from None
     project = str(project_doc["name"])
     path = stack_file or program_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():

@@ -340,3 +340,15 @@ def test_the_unedited_dev_stack_passes_through_the_same_path(tmp_path: Path) -> 
     good = tmp_path / "Pulumi.bad.yaml"
     good.write_text(change(lambda raw: None)(DEV_TEXT))
     assert run_program("bad", ROOT, stack_file=good).resources
+
+
+def test_duplicate_keys_in_the_project_file_are_refused_too(tmp_path: Path) -> None:
+    project = (ROOT / "Pulumi.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text(project + "\nname: another-project\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text(DEV_TEXT)
+    with pytest.raises(ProgramError) as info:
+        run_program("dev", tmp_path)
+    header, line = str(info.value).splitlines()
+    assert header == "invalid project file:"
+    assert line.startswith("name: duplicate key in Pulumi.yaml at line ")
+    assert line.endswith("(first at line 1); YAML would silently keep only this last value, 'another-project'")
