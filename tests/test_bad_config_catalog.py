@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from replication import config
 from replication.engine import ProgramError, run_program
 from tests.conftest import ROOT
 
@@ -167,6 +168,13 @@ CATALOG: list[Case] = [
          e("mirrormakers.mm.ipfilter", "unknown key (a typo?) with value ['10.0.0.0/8']")),
     Case("typo-flow", put("flows/0/topicExclude", ["__.*"]),
          e("flows[0].topicExclude", "unknown key (a typo?) with value ['__.*']")),
+    Case("typo-integration-tuning", put("mirrormakers/mm/integrations", {"source": {"consumerFetchMinByte": 1}}),
+         e("mirrormakers.mm.integrations.source.consumerFetchMinByte", "unknown key (a typo?) with value 1")),
+    Case("typo-external", put("clusters/onprem", {"external": {
+        "bootstrapServer": ["kafka-1.example.com:9092"], "bootstrapServers": ["kafka-1.example.com:9092"],
+        "securityProtocol": "PLAINTEXT"}}),
+         e("clusters.onprem.external.bootstrapServer", "unknown key (a typo?) with value ['kafka-1.example.com:9092']")),
+    Case("typo-adopt", put("adopt", {"integration": {}}), e("adopt.integration", "unknown key (a typo?) with value {}")),
     # --- out-of-range numbers ----------------------------------------------------------------
     Case("partitions-zero", put("clusters/source/topics/topic-a/partitions", 0),
          e("clusters.source.topics.topic-a.partitions", "Input should be greater than or equal to 1, got 0")),
@@ -210,6 +218,16 @@ CATALOG: list[Case] = [
     Case("flow-alias-with-dot", put("flows/0/source", "eu.west"),
          e("flows[0].source", "cluster alias 'eu.west' may only contain ASCII letters, digits, '_' and '-' "
                               "(no '.': MirrorMaker uses it as the topic prefix separator), got 'eu.west'")),
+    # --- external clusters --------------------------------------------------------------------
+    Case("external-bootstrap-without-port", put("clusters/onprem", {"external": {
+        "bootstrapServers": ["kafka-1.example.com"], "securityProtocol": "PLAINTEXT"}}),
+         e("clusters.onprem.external.bootstrapServers[0]", "bootstrap server 'kafka-1.example.com' must be host:port, "
+                                                          "for example 'kafka-1.example.com:9092', got 'kafka-1.example.com'")),
+    Case("external-sasl-without-credentials", put("clusters/onprem", {"external": {
+        "bootstrapServers": ["kafka-1.example.com:9093"], "securityProtocol": "SASL_SSL"}}),
+         (f"{NS}:clusters.onprem.external.saslMechanism: required with securityProtocol SASL_SSL",
+          f"{NS}:clusters.onprem.external.saslUsername: required with securityProtocol SASL_SSL",
+          f"{NS}:clusters.onprem.external.saslPassword: required with securityProtocol SASL_SSL")),
     # --- duplicates ---------------------------------------------------------------------------
     Case("duplicate-flow", change(lambda raw: raw["flows"].append(copy.deepcopy(raw["flows"][0]))),
          e("flows[1]", "duplicate flow source->target (also flows[0])")),
@@ -352,3 +370,21 @@ def test_duplicate_keys_in_the_project_file_are_refused_too(tmp_path: Path) -> N
     assert header == "invalid project file:"
     assert line.startswith("name: duplicate key in Pulumi.yaml at line ")
     assert line.endswith("(first at line 1); YAML would silently keep only this last value, 'another-project'")
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (True, "key True is a boolean, not a name: YAML reads an unquoted yes/on/true as one; quote the key"),
+        (False, "key False is a boolean, not a name: YAML reads an unquoted no/off/false as one; quote the key"),
+        (2024, 'key 2024 is a number, not a name: YAML reads unquoted digits as one; quote it: "2024"'),
+    ],
+)
+def test_non_string_keys_are_named_by_their_mapping(key: object, expected: str) -> None:
+    # Config parsed straight from YAML (not through Pulumi, which turns keys into strings) keeps
+    # booleans and numbers as keys; pydantic would report them as `topics[1].[key]`.
+    raw = {k.removeprefix(f"{NS}:"): v for k, v in yaml.safe_load(DEV_TEXT)["config"].items()}
+    raw["clusters"]["source"]["topics"][key] = dict(TOPIC_SPEC)
+    with pytest.raises(config.ConfigError) as info:
+        config.parse(raw)
+    assert str(info.value) == f"{NS}:clusters.source.topics: {expected}"
