@@ -189,6 +189,12 @@ CATALOG: list[Case] = [
     Case("topic-min-insync-zero", put("clusters/source/topics/topic-a/config", {"minInsyncReplicas": 0}),
          e("clusters.source.topics.topic-a.config.minInsyncReplicas",
            "must be at least 1, got 0")),
+    Case("topic-config-ratio-above-one", put("clusters/source/topics/topic-a/config", {"minCleanableDirtyRatio": 1.5}),
+         e("clusters.source.topics.topic-a.config.minCleanableDirtyRatio",
+           "Input should be less than or equal to 1, got 1.5")),
+    # The provider types some numbers as strings; they are still numbers.
+    Case("topic-config-number-as-words", put("clusters/source/topics/topic-a/config", {"segmentMs": "one day"}),
+         e("clusters.source.topics.topic-a.config.segmentMs", "must be a number, got 'one day'")),
     # --- illegal topic names (Kafka's rule) ---------------------------------------------------
     Case("topic-charset", add_topic("orders/eu"),
          e("clusters.source.topics",
