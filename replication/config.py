@@ -10,11 +10,13 @@ No Pulumi imports: this runs in plain unit tests and in the offline engine alike
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
+import types
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -712,6 +714,38 @@ def _clip(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _unwrap(kind: Any) -> Any:
+    # `X | None` and `Annotated[X, ...]` to X.
+    while True:
+        origin = get_origin(kind)
+        if origin is Annotated:
+            kind = get_args(kind)[0]
+        elif origin in (Union, types.UnionType):
+            kind = next(arg for arg in get_args(kind) if arg is not type(None))
+        else:
+            return kind
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model allows in the mapping at `loc` (empty when it is not a model)."""
+    kind: Any = StackConfig
+    for part in loc:
+        kind = _unwrap(kind)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            fields = {info.alias or name: info for name, info in kind.model_fields.items()}
+            if part not in fields:
+                return []
+            kind = fields[str(part)].annotation
+        elif get_origin(kind) in (dict, list):
+            kind = get_args(kind)[-1]  # a mapping's values, a list's items
+        else:
+            return []
+    kind = _unwrap(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return [info.alias or name for name, info in kind.model_fields.items()]
+    return []
+
+
 def _key_issue(mapping: str, key: Any, msg: str) -> ConfigIssue:
     # pydantic locates a bad mapping key as (..., key, "[key]") and turns a boolean key into 1 or
     # 0: name the mapping and the key as written instead.
@@ -749,7 +783,9 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
         elif e["type"] == "missing":
             yield ConfigIssue(_path(loc), "required key is missing")
         elif e["type"] == "extra_forbidden":
-            yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}")
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}{hint}")
         elif isinstance(e["input"], bool) and e["type"] in ("string_type", "literal_error"):
             yield ConfigIssue(
                 _path(loc),

@@ -130,7 +130,7 @@ def test_adopt_without_ids_names_each_missing_one() -> None:
         ),
         (
             {**ADOPT, "integration": {}},
-            "aiven-kafka-replication:adopt.integration: unknown key (a typo?) with value {}",
+            "aiven-kafka-replication:adopt.integration: unknown key (a typo?) with value {}; did you mean 'integrations'?",
         ),
     ],
 )

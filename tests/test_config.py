@@ -36,7 +36,7 @@ def test_unknown_key_is_a_typo() -> None:
     raw = dev_raw()
     raw["clusters"]["source"]["plann"] = "business-4"
     assert errors_of(raw) == [
-        "aiven-kafka-replication:clusters.source.plann: unknown key (a typo?) with value 'business-4'"
+        "aiven-kafka-replication:clusters.source.plann: unknown key (a typo?) with value 'business-4'; did you mean 'plan'?"
     ]
 
 
