@@ -125,3 +125,21 @@ def test_report_misses_each_target_it_names() -> None:
     growing = [_size("2x2", 8, 0.1, 0.1), _size("12x100", 1262, 2.2, 2.0), _size("20x500", 10121, 22.0, 16.0)]
     assert not run.report(growing, [0.5], [0.6], run.machine())[1]
     assert not run.report(good, [0.5], [0.8], run.machine())[1]
+
+
+def test_only_plain_exports_skip_resolution() -> None:
+    from replication import engine
+
+    assert engine._plain({"c0": ["t0000", "c1.t0000"], "n": [1, 2.5, True, None]})
+    assert not engine._plain({"c0": [object()]})  # an Output, or anything else, is resolved by Pulumi
+    assert not engine._plain({"c0": ("t0000",)})  # tuples go through Pulumi, which makes lists of them
+    assert not engine._plain({1: "x"})
+
+
+def test_plan_exports_the_topic_map_as_plain_data(plan: Plan, tmp_path: Path) -> None:
+    result = plan("bench", stack_file=ring_file(tmp_path, 2, 1))
+    assert result.outputs["expectedTopics"] == {
+        "c0": ["c1.heartbeats", "c1.t0000", "heartbeats", "t0000"],
+        "c1": ["c0.heartbeats", "c0.t0000", "heartbeats", "t0000"],
+    }
+    assert result.outputs["clusterServiceNames"] == {"c0": "c0", "c1": "c1"}  # an Output, resolved

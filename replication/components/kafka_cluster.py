@@ -89,8 +89,11 @@ class KafkaCluster(pulumi.ComponentResource):
         self.service_name = self.service.service_name
         self.service_uri = pulumi.Output.secret(self.service.service_uri)
 
-        self.topics = {
-            topic: aiven.KafkaTopic(
+        # A loop, not a comprehension: Pulumi records the whole call stack of every resource, and a
+        # comprehension's frame costs that for each of thousands of topics.
+        self.topics = {}
+        for topic, spec in args.topics.items():
+            self.topics[topic] = aiven.KafkaTopic(
                 f"{name}-topic-{topic}",
                 project=args.project,
                 service_name=self.service.service_name,
@@ -108,7 +111,5 @@ class KafkaCluster(pulumi.ComponentResource):
                     import_=adoption.topic_id(args.project, args.service_name, topic) if adopt else None,
                 ),
             )
-            for topic, spec in args.topics.items()
-        }
 
         self.register_outputs({"serviceName": self.service_name, "serviceUri": self.service_uri})

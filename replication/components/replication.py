@@ -56,8 +56,12 @@ class Replication(pulumi.ComponentResource):
         adopt = cfg.adopt
 
         # Services have no dependencies on each other: they are all created in the first wave.
-        self.clusters = {
-            alias: KafkaCluster(
+        # A loop, not a comprehension: one frame less on the stack Pulumi records for every topic.
+        self.clusters = {}
+        for alias, cluster in cfg.clusters.items():
+            if not cluster.managed:
+                continue
+            self.clusters[alias] = KafkaCluster(
                 alias,
                 KafkaClusterArgs(
                     project=cfg.project,
@@ -74,9 +78,6 @@ class Replication(pulumi.ComponentResource):
                 ),
                 child,
             )
-            for alias, cluster in cfg.clusters.items()
-            if cluster.managed
-        }
         self.external_clusters = {
             alias: ExternalKafkaCluster(
                 alias,
