@@ -6,7 +6,7 @@
   passwords today; access keys and certificates if the program ever reads them) stays a Pulumi
   secret in every resource input and stack output.
 - External clusters' credentials come from secret config and reach the provider only as secrets.
-- Every plan format masks all of them.
+- Every plan format, and every diff format, masks all of them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from replication import cli, engine
 from replication.engine import PlanResult, Registration, Secret, Unknown
 from tests.conftest import ROOT, run_checked
 from tests.contract import contract
+from tests.test_diff import git, repo  # noqa: F401 (the fixture: a git copy of the project)
 
 TOKEN_KEY = "aiven:apiToken"
 STACKS: dict[str, Path] = {
@@ -306,3 +307,25 @@ def _secret_parts(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_secret_parts(v) for v in value]
     return None
+
+
+@pytest.mark.parametrize("fmt", sorted(cli.DIFF_FORMATS))
+def test_every_diff_format_masks_every_secret(
+    repo: Path, fmt: str, capsys: pytest.CaptureFixture[str]  # noqa: F811 (the imported fixture)
+) -> None:
+    # A change that replaces the endpoint holding the SASL password and adds a cluster, whose URI is secret.
+    stack = repo / "examples" / "migration.yaml"
+    text = stack.read_text()
+    text = text.replace("endpointName: onprem-kafka", "endpointName: onprem-kafka-2")
+    text = text.replace("  aiven-kafka-replication:mirrormakers:", "    spare:\n      cloud: aws-eu-central-1\n"
+                        "      plan: business-4\n      ipFilter: [\"10.0.0.0/8\"]\n  aiven-kafka-replication:mirrormakers:")
+    stack.write_text(text)
+    git(repo, "commit", "-q", "-am", "change")
+    result = run_checked("migration", program_dir=repo, stack_file=stack)
+    secrets = provider_secret_values(result) | config_secret_values(stack)
+    secrets |= {"mock-password", "offline-placeholder-for-"}
+    argv = ["diff", "--stack", "migration", "--base", "HEAD~1", "--dir", str(repo), "--config", str(stack)]
+    assert cli.main([*argv, "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "onprem-kafka-2" in out and "spare" in out, "the diff must show the changed resources"
+    assert [s for s in secrets if s in out] == []
