@@ -124,10 +124,12 @@ def _time(value: str) -> str:
 
 
 def _sexagesimal_time(value: Any) -> Any:
-    # YAML 1.1 reads unquoted `10:00:00` as the base-60 integer 36000: name the trap and the fix.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 3600:
-        hms = f"{value // 3600:02d}:{value // 60 % 60:02d}:{value % 60:02d}"
-        raise ValueError(f"must be a quoted string: YAML read an unquoted {hms} as the number {value}; write \"{hms}\"")
+    # YAML 1.1 reads unquoted `10:00:00` as the base-60 integer 36000 (and `10:00` as 600): say so,
+    # since the number alone does not tell what was written.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            "must be a quoted \"HH:MM:SS\" string: YAML 1.1 reads an unquoted 10:00:00 as the base-60 number 36000"
+        )
     return value
 
 

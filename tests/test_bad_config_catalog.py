@@ -283,8 +283,11 @@ CATALOG: list[Case] = [
          e("clusters.source.kafkaVersion", 'must be a quoted string: YAML read it as the number 3.1; write '
                                            'kafkaVersion: "3.1" (and "3.10", not 3.10), got 3.1')),
     Case("yaml-unquoted-time", text('time: "10:00:00"', "time: 10:00:00", within="    target:"),
-         e("clusters.target.maintenanceWindow.time", 'must be a quoted string: YAML read an unquoted 10:00:00 as the '
-                                                     'number 36000; write "10:00:00", got 36000')),
+         e("clusters.target.maintenanceWindow.time", 'must be a quoted "HH:MM:SS" string: YAML 1.1 reads an unquoted '
+                                                     '10:00:00 as the base-60 number 36000, got 36000')),
+    Case("yaml-unquoted-short-time", text('time: "10:00:00"', "time: 10:00", within="    source:"),
+         e("clusters.source.maintenanceWindow.time", 'must be a quoted "HH:MM:SS" string: YAML 1.1 reads an unquoted '
+                                                     '10:00:00 as the base-60 number 36000, got 600')),
     # Pulumi hands a boolean mapping key to the program as "true" or "false", as the engine does.
     Case("yaml-topic-named-on", text("        topic-a: {", "        on: {"),
          e("clusters.source.topics", "topic name 'true' is what YAML makes of an unquoted yes/on/true key "
