@@ -108,7 +108,9 @@ def test_a_floor_that_differs_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> 
 def _size(label: str, resources: int, program: float, floor: float, waves: int = 3) -> run.Size:
     size = run.Size(label, "bench", Path("unused"))
     for kind, seconds in (("program", program), ("floor", floor)):
-        getattr(size, kind).append({"seconds": seconds, "resources": resources, "maxrss_kib": 1024, "waves": waves})
+        getattr(size, kind).append(
+            {"seconds": seconds, "cpu_seconds": seconds, "resources": resources, "maxrss_kib": 1024, "waves": waves}
+        )
     return size
 
 
