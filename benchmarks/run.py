@@ -97,7 +97,9 @@ def _wall(cmd: Sequence[str]) -> float:
 def _measure(kind: str, size: Size, waves: bool) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "benchmarks.measure", kind, "--stack", size.stack]
     cmd += ["--stack-file", str(size.stack_file)]
-    out = subprocess.run([*cmd, *(["--waves"] if waves else [])], cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run([*cmd, *(["--waves"] if waves else [])], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{size.label}: {kind} run failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout)
     return result
 

@@ -145,3 +145,11 @@ def test_plan_exports_the_topic_map_as_plain_data(plan: Plan, tmp_path: Path) ->
         "c1": ["c0.heartbeats", "c0.t0000", "heartbeats", "t0000"],
     }
     assert result.outputs["clusterServiceNames"] == {"c0": "c0", "c1": "c1"}  # an Output, resolved
+
+
+def test_a_failing_run_stops_with_its_error(tmp_path: Path) -> None:
+    doc = generate.ring(2, 1)
+    doc["config"]["aiven-kafka-replication:clusters"] = {}
+    size = run.Size("bad", "bench", generate.write(doc, tmp_path / "Pulumi.bench.yaml"))
+    with pytest.raises(SystemExit, match=r"(?s)bad: program run failed:.*invalid stack config:.*aiven-kafka-replication:clusters"):
+        run.run_pair(size, 0, None)
