@@ -1,7 +1,9 @@
 """What a change would do to a stack: plan it at a git ref and in the working tree, compare.
 
-Resources are matched by URN. Each one that differs is a create, an update (with the inputs that
-changed), a replace (a changed input is one the provider cannot update in place, per the
+Resources are matched by URN, and through Pulumi `aliases`: a working-tree resource that answers to
+a base URN no longer in the plan is that resource, renamed, as the engine sees it (it moves the
+state, it does not destroy anything). Each one that differs is a create, an update (with the inputs
+that changed), a replace (a changed input is one the provider cannot update in place, per the
 contract's `willReplaceOnChanges` flags, see :func:`provider_schema.replace_on_changes`) or a
 delete. Changes that destroy data or stop replication are called out as findings, because a flat
 resource list hides that a one-line config edit recreates a Kafka cluster empty.
@@ -75,6 +77,8 @@ class Change:
     """The base's plan-document resource (empty for a create)."""
     after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The working tree's plan-document resource (empty for a delete)."""
+    renamed_from: str | None = None
+    """The base URN this resource had, when it is renamed through an alias (`urn` is the new one)."""
 
     @property
     def kind(self) -> str:
@@ -119,6 +123,11 @@ class Diff:
         """How many resources take this action."""
         return sum(1 for c in self.changes if c.action == action)
 
+    @property
+    def renamed(self) -> int:
+        """How many resources are renamed through aliases (each also counts as its update or replace)."""
+        return sum(1 for c in self.changes if c.renamed_from)
+
     def failing(self, fail_on_data_loss: bool) -> list[Finding]:
         """The findings that make the command fail: errors always, the rest only when asked."""
         levels = FAILING_LEVELS if fail_on_data_loss else ("error",)
@@ -158,13 +167,31 @@ def _option_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tupl
     )
 
 
+def renames(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Base URN → working-tree URN of each resource renamed through an alias.
+
+    Like the engine: a resource whose own URN is in the base keeps that state; otherwise it takes
+    the first of its aliases that is a base URN nothing in the working tree holds any more, and
+    claims it (an old state moves to one resource only).
+    """
+    moved: dict[str, str] = {}
+    for urn in sorted(new.keys() - old.keys()):
+        # Base documents planned by older code have no `aliases`: nothing can be followed there.
+        for alias in new[urn].get("aliases", ()):
+            if alias in old and alias not in new and alias not in moved:
+                moved[alias] = urn
+                break
+    return moved
+
+
 def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: str = "base") -> Diff:
     """Classify every Aiven resource of two plan documents; `base` None means an empty stack."""
     old, new = _custom(base), _custom(head)
+    origin = {urn: alias for alias, urn in renames(old, new).items()}
     changes: list[Change] = []
     unchanged = 0
-    for urn in sorted(set(old) | set(new)):
-        before, after = old.get(urn), new.get(urn)
+    for urn in sorted((old.keys() - origin.values()) | new.keys()):
+        before, after = old.get(origin.get(urn, urn)), new.get(urn)
         if before is None and after is not None:
             changes.append(Change(urn, after["type"], after["name"], "create", after=after))
         elif after is None and before is not None:
@@ -172,11 +199,14 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: s
         elif before is not None and after is not None:
             inputs = input_changes(after["type"], before["inputs"], after["inputs"])
             options = _option_changes(before, after)
-            if not inputs and not options:
+            if not inputs and not options and urn not in origin:
                 unchanged += 1
                 continue
+            # A rename alone moves the state: an update to Pulumi. Inputs alone decide a replace.
             action: Action = "replace" if any(i.replaces for i in inputs) else "update"
-            changes.append(Change(urn, after["type"], after["name"], action, inputs, options, before, after))
+            changes.append(
+                Change(urn, after["type"], after["name"], action, inputs, options, before, after, origin.get(urn))
+            )
     found = [f for c in changes for f in findings(c)]
     return Diff(
         stack=str(head["stack"]),
@@ -373,7 +403,18 @@ def value_text(value: Any) -> str:
 def summary_line(diff: Diff) -> str:
     """`1 to create, 2 to replace, 5 unchanged`."""
     parts = [f"{diff.count(a)} to {a}" for a in ACTIONS if diff.count(a)]
+    if diff.renamed:
+        parts.append(f"{diff.renamed} renamed through aliases")
     return ", ".join([*parts, f"{diff.unchanged} unchanged"])
+
+
+def rename(change: Change) -> tuple[str, str] | None:
+    """(old, new) of a resource renamed through an alias: its names, or its URNs when the name is
+    the same (moved to another parent); None when it is not renamed."""
+    if change.renamed_from is None:
+        return None
+    old_name = str(change.before.get("name") or change.renamed_from.rsplit("::", 1)[-1])
+    return (old_name, change.name) if old_name != change.name else (change.renamed_from, change.urn)
 
 
 def document(diff: Diff) -> dict[str, Any]:
@@ -393,6 +434,7 @@ def document(diff: Diff) -> dict[str, Any]:
                     {"path": i.path, "before": i.before, "after": i.after, "replaces": i.replaces} for i in c.inputs
                 ],
                 "options": list(c.options),
+                "renamedFrom": c.renamed_from,
             }
             for c in diff.changes
         ],
@@ -417,6 +459,10 @@ def text(diff: Diff) -> str:
         lines.append("")
     for c in diff.changes:
         lines.append(f" {symbol(c.action):<3}{c.kind:<30} {c.name:<40} {c.action}")
+        renamed = rename(c)
+        if renamed:
+            kept = "; the state moves, nothing is deleted" if c.action == "update" else ""
+            lines.append(f"        renamed through an alias: {renamed[0]} → {renamed[1]}{kept}")
         for i in c.inputs:
             flag = "  (forces replacement)" if i.replaces else ""
             lines.append(f"        {i.path}: {value_text(i.before)} → {value_text(i.after)}{flag}")

@@ -91,6 +91,7 @@ class PlanResult:
     _graph_cache: tuple[int, dict[str, Registration], dict[str, list[str]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _answers_cache: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def by_urn(self) -> dict[str, Registration]:
         """Registrations keyed by URN."""
@@ -116,6 +117,7 @@ class PlanResult:
                 if r.parent:
                     children.setdefault(r.parent, []).append(r.urn)
             self._graph_cache = (len(self.resources), self.by_urn(), children)
+            self._answers_cache = {}
         return self._graph_cache[1], self._graph_cache[2]
 
     def custom_dependencies(self, reg: Registration) -> set[str]:
@@ -134,6 +136,48 @@ class PlanResult:
             else:  # depending on a component means waiting for all of its children
                 todo.extend(children.get(urn, []))
         return out
+
+    def alias_urns(self, reg: Registration) -> set[str]:
+        """The URNs other than its own that the engine would match `reg`'s state under: its alias
+        URNs, its alias specs resolved, and its own name under each URN its parent answers to (a
+        child of a renamed, aliased parent inherits the parent's aliases)."""
+        return set(self._answers_to(reg)) - {reg.urn}
+
+    def _answers_to(self, reg: Registration) -> frozenset[str]:
+        index, _ = self._graph()
+        cached = self._answers_cache.get(reg.urn)
+        if cached is not None:
+            return cached
+        head, project = reg.urn.split("::")[:2]
+        stack = head.removeprefix("urn:pulumi:")
+        parents: set[str | None] = {reg.parent}
+        if reg.parent is not None and reg.parent in index:
+            parents |= self._answers_to(index[reg.parent])
+        urns = {make_urn(stack, project, parent, reg.type, reg.name) for parent in parents}
+        for alias in reg.aliases:
+            # The engine records alias URNs as plain strings and alias specs as their JSON.
+            if not alias.startswith("{"):
+                urns.add(alias)
+                continue
+            doc = json.loads(alias)
+            if "urn" in doc:
+                urns.add(doc["urn"])
+                continue
+            spec = doc.get("spec", {})
+            # Unset fields default to the resource's own values, as in the engine.
+            if spec.get("noParent"):
+                spec_parents: set[str | None] = {None}
+            elif spec.get("parentUrn"):
+                spec_parents = {spec["parentUrn"]}
+            else:
+                spec_parents = parents
+            urns.update(
+                make_urn(spec.get("stack") or stack, spec.get("project") or project, parent,
+                         spec.get("type") or reg.type, spec.get("name") or reg.name)
+                for parent in spec_parents
+            )
+        answers = self._answers_cache[reg.urn] = frozenset(urns)
+        return answers
 
     def waves(self) -> dict[str, int]:
         """Provisioning wave of each custom resource: 1 + the longest chain of custom dependencies."""

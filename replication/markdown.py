@@ -331,6 +331,9 @@ def _change_detail(change: diffs.Change) -> str:
         for i in change.inputs
     ]
     parts += [code(o) for o in change.options]
+    renamed = diffs.rename(change)
+    if renamed:
+        parts.insert(0, f"renamed through an alias: {code(renamed[0])} → {code(renamed[1])}")
     return "<br>".join(parts)
 
 
@@ -365,6 +368,7 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
                     for a in ("create", "update", "replace", "delete")
                     if result.count(a)
                 ]
+                + ([("renamed through aliases", str(result.renamed))] if result.renamed else [])
                 + [("unchanged", str(result.unchanged))],
                 align="lr",
             ),

@@ -137,6 +137,8 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
                 "protect": r.protect,
                 "deleteBeforeReplace": r.delete_before_replace,
                 "importId": r.import_id,
+                # Other URNs the engine would match its state under: `diff` follows renames by them.
+                "aliases": sorted(result.alias_urns(r)),
             }
             for r in sorted(result.resources, key=lambda r: r.urn)
         ],

@@ -19,6 +19,7 @@ import pytest
 
 from replication import cli, provider_schema
 from replication import diff as diffs
+from replication.engine import run_program
 from tests.conftest import ROOT, run_checked
 from tests.contract import contract
 
@@ -300,6 +301,85 @@ def test_diff_runs_as_a_module_in_a_subprocess(repo: Path) -> None:
     assert "| `+-` replace | `target-kafka` | Kafka | `serviceName`: `target` → `target-dr` **(forces replacement)** |" in proc.stdout
 
 
+# --- renames in code, followed through aliases --------------------------------------------------
+
+KAFKA_CLUSTER = "replication/components/kafka_cluster.py"
+
+
+def rename_kafka_services(repo: Path, *, alias: bool) -> None:
+    """Rename every cluster's Kafka child `{name}-kafka` to `{name}-service` in the code, and commit."""
+    path = repo / KAFKA_CLUSTER
+    text = path.read_text()
+    edits = [('f"{name}-kafka",', 'f"{name}-service",')]
+    if alias:
+        edits.append(("import_=adoption.service_id(",
+                      'aliases=[pulumi.Alias(name=f"{name}-kafka")],\n                import_=adoption.service_id('))
+    for old, new in edits:
+        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {KAFKA_CLUSTER}"
+        text = text.replace(old, new)
+    path.write_text(text)
+    git(repo, "commit", "-q", "-am", "rename the Kafka services")
+
+
+def old_kafka_urn(repo: Path, cluster: str) -> str:
+    """The URN of a cluster's Kafka service as the base commit declares it."""
+    base = run_program("dev", repo)  # this process's code: the base's
+    return base.named(f"{cluster}-kafka").urn
+
+
+def diff_with_repo_code(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`diff` run from the repo itself, so the working tree is planned by the working tree's code."""
+    return subprocess.run(
+        [sys.executable, "-m", "replication", "diff", "--stack", "dev", "--base", "HEAD~1", "--dir", str(repo), *args],
+        cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True, timeout=300,
+        check=False,
+    )
+
+
+def test_a_rename_in_code_with_an_alias_moves_the_state(repo: Path) -> None:
+    rename_kafka_services(repo, alias=True)
+    proc = diff_with_repo_code(repo, "--format", "json", "--fail-on-data-loss")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["findings"] == []
+    assert doc["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "unchanged": 6}
+    assert {c["name"]: (c["action"], c["inputs"], c["renamedFrom"]) for c in doc["changes"]} == {
+        f"{cluster}-service": ("update", [], old_kafka_urn(repo, cluster)) for cluster in ("source", "target")
+    }
+    markdown_out = diff_with_repo_code(repo, "--format", "markdown", "--fail-on-data-loss")
+    assert markdown_out.returncode == 0, markdown_out.stderr
+    assert "[!CAUTION]" not in markdown_out.stdout
+    assert "| renamed through aliases | 2 |" in markdown_out.stdout
+    assert ("| `~` update | `source-service` | Kafka | renamed through an alias: `source-kafka` → `source-service` |"
+            in markdown_out.stdout)
+    text_out = diff_with_repo_code(repo).stdout
+    assert "renamed through an alias: target-kafka → target-service; the state moves, nothing is deleted" in text_out
+    assert "Resources: 2 to update, 2 renamed through aliases, 6 unchanged" in text_out
+
+
+def test_the_same_rename_without_an_alias_destroys_the_clusters(repo: Path) -> None:
+    rename_kafka_services(repo, alias=False)
+    proc = diff_with_repo_code(repo, "--format", "json", "--fail-on-data-loss")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert {c["name"]: (c["action"], c["renamedFrom"]) for c in doc["changes"]} == {
+        "source-kafka": ("delete", None), "target-kafka": ("delete", None),
+        "source-service": ("create", None), "target-service": ("create", None),
+    }
+    assert findings(proc.stdout) == [("data-loss", "source-kafka"), ("data-loss", "target-kafka")]
+
+
+def test_the_plan_document_lists_each_resources_aliases_sorted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "json"]) == 0
+    assert {tuple(r["aliases"]) for r in json.loads(capsys.readouterr().out)["resources"]} == {()}
+    rename_kafka_services(repo, alias=True)
+    proc = subprocess.run([sys.executable, "-m", "replication", "plan", "--stack", "dev", "--format", "json"],
+                          cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True,
+                          timeout=300, check=True)
+    aliases = {r["name"]: r["aliases"] for r in json.loads(proc.stdout)["resources"] if r["aliases"]}
+    assert aliases == {f"{c}-service": [old_kafka_urn(repo, c)] for c in ("source", "target")}
+
+
 # --- the classification itself, on plan documents ----------------------------------------------
 
 
@@ -348,6 +428,60 @@ def test_a_protect_change_is_an_update_of_options() -> None:
     after = {**before, "protect": True}
     (c,) = diffs.compare(_doc(before), _doc(after)).changes
     assert (c.action, c.inputs, c.options) == ("update", (), ("protect: false → true",))
+
+
+def _renamed(resource: dict[str, Any], name: str, *aliases: str, **inputs: Any) -> dict[str, Any]:
+    return {**resource, "urn": f"urn:{name}", "name": name, "aliases": list(aliases),
+            "inputs": {**resource["inputs"], **inputs}}
+
+
+def test_a_rename_through_an_alias_is_an_update_not_a_delete_and_create() -> None:
+    kafka = _res(diffs.KAFKA, "k-old", serviceName="k", plan="business-4")
+    d = diffs.compare(_doc(kafka), _doc(_renamed(kafka, "k-new", "urn:k-old")))
+    (c,) = d.changes
+    assert (c.urn, c.action, c.inputs, c.renamed_from) == ("urn:k-new", "update", (), "urn:k-old")
+    assert d.findings == () and d.unchanged == 0 and d.renamed == 1
+    assert diffs.document(d)["changes"][0]["renamedFrom"] == "urn:k-old"
+    assert "renamed through an alias: k-old → k-new; the state moves" in diffs.text(d)
+    # Changed inputs of a renamed resource are compared as for any update.
+    (c,) = diffs.compare(_doc(kafka), _doc(_renamed(kafka, "k-new", "urn:k-old", plan="business-8"))).changes
+    assert (c.action, [(i.path, i.before, i.after) for i in c.inputs]) == ("update", [("plan", "business-4", "business-8")])
+
+
+def test_a_renamed_resource_is_still_replaced_by_a_replace_on_change_input() -> None:
+    kafka = _res(diffs.KAFKA, "k-old", serviceName="k")
+    d = diffs.compare(_doc(kafka), _doc(_renamed(kafka, "k-new", "urn:k-old", serviceName="k2")))
+    (c,) = d.changes
+    assert (c.action, c.renamed_from) == ("replace", "urn:k-old")
+    assert [(f.level, f.name) for f in d.findings] == [("data-loss", "k-new")]
+    assert "renamed through an alias: k-old → k-new\n" in diffs.text(d), "a replace does not say nothing is deleted"
+
+
+def test_a_rename_that_keeps_the_name_shows_the_urns() -> None:
+    kafka = _res(diffs.KAFKA, "k", serviceName="k")
+    moved = {**kafka, "urn": "urn:other-parent$k", "aliases": ["urn:k"]}
+    (c,) = diffs.compare(_doc(kafka), _doc(moved)).changes
+    assert diffs.rename(c) == ("urn:k", "urn:other-parent$k")
+
+
+def test_an_alias_is_followed_only_to_a_base_urn_the_head_no_longer_holds() -> None:
+    kafka = _res(diffs.KAFKA, "k-old", serviceName="k")
+    other = _res(diffs.KAFKA, "x", serviceName="x")
+    # The old URN is still declared: the aliasing resource is a new one.
+    d = diffs.compare(_doc(kafka), _doc(kafka, _renamed(kafka, "k-new", "urn:k-old")))
+    assert [(c.name, c.action, c.renamed_from) for c in d.changes] == [("k-new", "create", None)]
+    # Two resources alias one old URN: the state moves to one of them only.
+    d = diffs.compare(_doc(kafka), _doc(_renamed(kafka, "k-a", "urn:k-old"), _renamed(kafka, "k-b", "urn:k-old")))
+    assert [(c.name, c.action, c.renamed_from) for c in d.changes] == [("k-a", "update", "urn:k-old"),
+                                                                       ("k-b", "create", None)]
+    # One resource takes one old state: the first alias that matches; the other is deleted.
+    d = diffs.compare(_doc(kafka, other), _doc(_renamed(kafka, "k-new", "urn:k-old", "urn:x")))
+    assert [(c.name, c.action, c.renamed_from) for c in d.changes] == [("k-new", "update", "urn:k-old"),
+                                                                       ("x", "delete", None)]
+    # A resource whose own URN is in the base keeps its state; the one it aliases is deleted.
+    d = diffs.compare(_doc(kafka, other), _doc({**other, "aliases": ["urn:k-old"]}))
+    assert [(c.name, c.action) for c in d.changes] == [("k-old", "delete")]
+    assert [(f.level, f.name) for f in d.findings] == [("data-loss", "k-old")]
 
 
 def test_masked_secrets_are_compared_as_masked() -> None:

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from replication.engine import PlanResult, Registration, make_urn, run_program
+from replication.engine import PlanResult, run_program
 from tests.conftest import ROOT, run_checked
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -53,50 +51,6 @@ def committed_stacks(root: Path = ROOT) -> list[Stack]:
     stacks = [Stack(s.name, s.stack_file, SNAPSHOTS / f"urns-{s.name}.json") for s in stacks]
     stacks += [Stack(p.stem, p, SNAPSHOTS / f"urns-example-{p.stem}.json") for p in sorted(root.glob("examples/*.yaml"))]
     return stacks
-
-
-# --- aliases ------------------------------------------------------------------------------------
-
-
-def _alias_specs(reg: Registration) -> tuple[list[str], list[dict[str, Any]]]:
-    # The engine records alias URNs as plain strings and alias specs as their JSON.
-    urns: list[str] = []
-    specs: list[dict[str, Any]] = []
-    for alias in reg.aliases:
-        if not alias.startswith("{"):
-            urns.append(alias)
-            continue
-        doc = json.loads(alias)
-        if "urn" in doc:
-            urns.append(doc["urn"])
-        else:
-            specs.append(doc.get("spec", {}))
-    return urns, specs
-
-
-def answers_to(reg: Registration, index: Mapping[str, Registration]) -> set[str]:
-    """Every URN the engine would match this resource's state under: its own, its aliases, and the
-    aliases it inherits from its parents (a child of a renamed parent keeps its own name)."""
-    head, project = reg.urn.split("::")[:2]
-    stack = head.removeprefix("urn:pulumi:")
-    parents: set[str | None] = {reg.parent}
-    if reg.parent is not None and reg.parent in index:
-        parents |= answers_to(index[reg.parent], index)
-    urns = {make_urn(stack, project, parent, reg.type, reg.name) for parent in parents}
-    plain, specs = _alias_specs(reg)
-    urns.update(plain)
-    for spec in specs:
-        # Unset fields default to the resource's own values, as in the engine.
-        if spec.get("noParent"):
-            spec_parents: set[str | None] = {None}
-        elif spec.get("parentUrn"):
-            spec_parents = {spec["parentUrn"]}
-        else:
-            spec_parents = parents
-        for parent in spec_parents:
-            urns.add(make_urn(spec.get("stack") or stack, spec.get("project") or project, parent,
-                              spec.get("type") or reg.type, spec.get("name") or reg.name))
-    return urns
 
 
 @dataclass
@@ -132,7 +86,8 @@ def compare(snapshot: list[str], result: PlanResult) -> UrnChanges:
     index = result.by_urn()
     pinned = set(snapshot)
     changes = UrnChanges()
-    owner = {urn: r.urn for r in result.resources for urn in answers_to(r, index) if urn != r.urn}
+    # Every URN a resource answers to through aliases, its own or inherited from renamed parents.
+    owner = {urn: r.urn for r in result.resources for urn in result.alias_urns(r)}
     for urn in sorted(pinned - index.keys()):
         if urn in owner:
             changes.renamed[urn] = owner[urn]
