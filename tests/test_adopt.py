@@ -179,7 +179,7 @@ def test_component_refuses_adopt_without_an_integration_id() -> None:
     with pytest.raises(ValueError, match="integration with cluster 'source'"):
         _integration_import(args, "source", ClusterAttachment(service_name="source"))
     assert _integration_import(args, "source", ClusterAttachment(integration_id=SOURCE_ID)) == f"proj/{SOURCE_ID}"
-    assert _integration_import(MirrorMakerArgs("proj", "mm", "c", "p", {}), "source", ClusterAttachment()) is None
+    assert _integration_import(MirrorMakerArgs(project="proj", service_name="mm", cloud="c", plan="p", attachments={}), "source", ClusterAttachment()) is None
 
 
 def test_adopt_needs_a_literal_project() -> None:

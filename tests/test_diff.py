@@ -312,8 +312,9 @@ def rename_kafka_services(repo: Path, *, alias: bool) -> None:
     text = path.read_text()
     edits = [('f"{name}-kafka",', 'f"{name}-service",')]
     if alias:
-        edits.append(("import_=adoption.service_id(",
-                      'aliases=[pulumi.Alias(name=f"{name}-kafka")],\n                import_=adoption.service_id('))
+        edits.append(("opts=args.service_options(self),",
+                      "opts=pulumi.ResourceOptions.merge(args.service_options(self), "
+                      'pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-kafka")])),'))
     for old, new in edits:
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {KAFKA_CLUSTER}"
         text = text.replace(old, new)

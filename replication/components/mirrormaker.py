@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aiven as aiven
 
 from replication import adoption
-from replication.config import MaintenanceWindow
+from replication.components.service import ServiceArgs
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names
 
 
@@ -29,32 +29,16 @@ class ClusterAttachment:
     """Aiven ID of the existing integration, imported in adopt mode."""
 
 
-@dataclass(frozen=True)
-class MirrorMakerArgs:
-    """Inputs of :class:`MirrorMaker`."""
+@dataclass(frozen=True, kw_only=True)
+class MirrorMakerArgs(ServiceArgs):
+    """Inputs of :class:`MirrorMaker`. `protect` covers the service only: integrations hold no data,
+    and `protect` would block their delete-before-replace. With `adopt`, every attachment needs an
+    `integration_id`."""
 
-    project: pulumi.Input[str]
-    """Aiven project of the service."""
-    service_name: str
-    """Aiven service name."""
-    cloud: str
-    """Aiven cloud."""
-    plan: str
-    """Aiven plan."""
     attachments: Mapping[str, ClusterAttachment]
     """Clusters to integrate, by MirrorMaker alias."""
-    maintenance_window: MaintenanceWindow | None = None
-    """Maintenance window; None for one chosen by Aiven."""
-    ip_filter: Sequence[str] | None = None
-    """Allowed CIDR networks; None for Aiven's default."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """Service-level settings in wire names (`kafka_mirrormaker_user_config.kafka_mirrormaker`)."""
-    protect: bool = False
-    """Protect the service: Aiven termination protection and Pulumi `protect`. Its integrations are
-    not protected: they hold no data, and `protect` would block their delete-before-replace."""
-    adopt: bool = False
-    """Import the existing service and integrations instead of creating them (every attachment
-    needs an `integration_id`; the project must be a plain string)."""
 
 
 class MirrorMaker(pulumi.ComponentResource):
@@ -72,31 +56,24 @@ class MirrorMaker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MirrorMakerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:MirrorMaker", name, None, opts)
-        window = args.maintenance_window
         self.service = aiven.KafkaMirrorMaker(
             f"{name}-service",
             project=args.project,
             service_name=args.service_name,
             cloud_name=args.cloud,
             plan=args.plan,
-            maintenance_window_dow=window.dow if window else None,
-            maintenance_window_time=window.time if window else None,
+            maintenance_window_dow=args.maintenance_dow,
+            maintenance_window_time=args.maintenance_time,
             kafka_mirrormaker_user_config=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigArgs(
-                ip_filter_strings=list(args.ip_filter) if args.ip_filter is not None else None,
+                ip_filter_strings=args.ip_filter_strings,
                 kafka_mirrormaker=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormakerArgs(
                     **to_python_names(PASS_THROUGH_ROOTS["MirrorMakerSettings"], dict(args.settings))
                 )
                 if args.settings
                 else None,
             ),
-            # Unset when off, as in the recipe: the provider's attribute is optional, not computed,
-            # so unsetting it turns Aiven's protection off again.
-            termination_protection=True if args.protect else None,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                protect=args.protect,
-                import_=adoption.service_id(args.project, args.service_name) if args.adopt else None,
-            ),
+            termination_protection=args.termination_protection,
+            opts=args.service_options(self),
         )
         self.service_name = self.service.service_name
 
