@@ -6,6 +6,7 @@ Each test commits the project as the base, changes one thing, commits again, and
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -307,18 +308,33 @@ KAFKA_CLUSTER = "replication/components/kafka_cluster.py"
 
 
 def rename_kafka_services(repo: Path, *, alias: bool) -> None:
-    """Rename every cluster's Kafka child `{name}-kafka` to `{name}-service` in the code, and commit."""
+    """Rename every cluster's Kafka child `{name}-kafka` to `{name}-service` in the code, and commit.
+
+    The call is found with `ast`, not by its text, so the edit survives refactors of how its options are built.
+    """
     path = repo / KAFKA_CLUSTER
-    text = path.read_text()
-    edits = [('f"{name}-kafka",', 'f"{name}-service",')]
+    source = path.read_bytes()
+    (call,) = [
+        node for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.JoinedStr)
+        and ast.unparse(node.args[0]) == "f'{name}-kafka'"
+    ]
+    lines = source.splitlines(keepends=True)
+
+    def offset(line: int, col: int) -> int:  # ast columns count UTF-8 bytes
+        return sum(len(x) for x in lines[: line - 1]) + col
+
+    edits = [(call.args[0], b'f"{name}-service"')]
     if alias:
-        edits.append(("opts=args.service_options(self),",
-                      "opts=pulumi.ResourceOptions.merge(args.service_options(self), "
-                      'pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-kafka")])),'))
-    for old, new in edits:
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {KAFKA_CLUSTER}"
-        text = text.replace(old, new)
-    path.write_text(text)
+        (opts,) = [k.value for k in call.keywords if k.arg == "opts"]
+        text = ast.get_source_segment(source.decode(), opts)
+        assert text is not None
+        merged = f'pulumi.ResourceOptions.merge({text}, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{{name}}-kafka")]))'
+        edits.append((opts, merged.encode()))
+    for node, new in sorted(edits, key=lambda e: e[0].lineno * 10**6 + e[0].col_offset, reverse=True):
+        assert node.end_lineno is not None and node.end_col_offset is not None
+        source = source[: offset(node.lineno, node.col_offset)] + new + source[offset(node.end_lineno, node.end_col_offset):]
+    path.write_bytes(source)
     git(repo, "commit", "-q", "-am", "rename the Kafka services")
 
 
