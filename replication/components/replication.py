@@ -61,13 +61,14 @@ class Replication(pulumi.ComponentResource):
         for alias, cluster in cfg.clusters.items():
             if not cluster.managed:
                 continue
+            cloud, plan_name = cluster.placement()
             self.clusters[alias] = KafkaCluster(
                 alias,
                 KafkaClusterArgs(
                     project=cfg.project,
                     service_name=cluster.resolved_service_name(alias),
-                    cloud=cluster.placement()[0],
-                    plan=cluster.placement()[1],
+                    cloud=cloud,
+                    plan=plan_name,
                     kafka_version=cluster.kafka_version,
                     maintenance_window=cluster.maintenance_window,
                     ip_filter=cluster.ip_filter,
