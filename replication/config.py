@@ -716,6 +716,14 @@ def _clip(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _naming(msg: str, value: Any, what: str = "") -> str:
+    # Most validators already name a string value (`{value!r}`); say it once. A number is always
+    # appended: digits in a message (a bound, an example) do not show it is the value.
+    if isinstance(value, str) and repr(value) in msg:
+        return msg
+    return f"{msg}, got {what}{_clip(value)}"
+
+
 def _unwrap(kind: Any) -> Any:
     # `X | None` and `Annotated[X, ...]` to X.
     while True:
@@ -760,7 +768,7 @@ def _key_issue(mapping: str, key: Any, msg: str) -> ConfigIssue:
         return ConfigIssue(
             mapping, f"key {key!r} is a number, not a name: YAML reads unquoted digits as one; quote it: \"{key}\""
         )
-    return ConfigIssue(mapping, msg if _clip(key) in msg else f"{msg}, got key {_clip(key)}")
+    return ConfigIssue(mapping, _naming(msg, key, "key "))
 
 
 def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
@@ -794,7 +802,7 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
                 f"{msg}, got the boolean {e['input']!r}: YAML reads yes/no/on/off as booleans, quote it",
             )
         else:
-            yield ConfigIssue(_path(loc), f"{msg}, got {_clip(e['input'])}")
+            yield ConfigIssue(_path(loc), _naming(msg, e["input"]))
 
 
 def parse(raw: Mapping[str, Any], secret_keys: Collection[str] | None = None) -> StackConfig:

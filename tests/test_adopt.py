@@ -117,12 +117,12 @@ def test_adopt_without_ids_names_each_missing_one() -> None:
         ),
         (
             {"integrations": {"mm": {"source": "not-a-uuid", "target": TARGET_ID}}},
-            "aiven-kafka-replication:adopt.integrations.mm.source: 'not-a-uuid' is not an Aiven ID (a UUID), got 'not-a-uuid'",
+            "aiven-kafka-replication:adopt.integrations.mm.source: 'not-a-uuid' is not an Aiven ID (a UUID)",
         ),
         (
             {"integrations": {"mm": {"source": f"my-aiven-project/{SOURCE_ID}", "target": TARGET_ID}}},
             f"aiven-kafka-replication:adopt.integrations.mm.source: 'my-aiven-project/{SOURCE_ID}' is not an Aiven ID "
-            f"(a UUID); give only the part after the project (Terraform's ID is `<project>/<id>`), got 'my-aiven-project/{SOURCE_ID}'",
+            "(a UUID); give only the part after the project (Terraform's ID is `<project>/<id>`)",
         ),
         (
             {**ADOPT, "endpoints": {"source": SOURCE_ID}},

@@ -117,19 +117,19 @@ LONG_TOPIC = "t" * 250
 REGEX_CASES: list[Case] = [
     Case("regex-unbalanced", put("flows/0/topics", ["orders.("]),
          e("flows[0].topics[0]", "invalid regular expression 'orders.(': missing ), unterminated subpattern at "
-                                 "position 7, got 'orders.('")),
+                                 "position 7")),
     Case("regex-glob", put("flows/0/topicsExclude", ["*.internal"]),
          e("flows[0].topicsExclude[0]", "'*.internal' is a glob, not a regular expression: any characters is '.*', "
-                                        "as in '.*.internal', got '*.internal'")),
+                                        "as in '.*.internal'")),
     Case("regex-python-named-group", put("flows/0/topics", [r"(?P<region>eu|us)\..*"]),
          e("flows[0].topics[0]", r"regular expression '(?P<region>eu|us)\\..*' uses Python-only syntax '(?P<'; "
                                  "MirrorMaker's patterns are Java's, where a named group is (?<name>...) and there are "
-                                 r"no (?#...) comments, got '(?P<region>eu|us)\\..*'")),
+                                 "no (?#...) comments")),
     Case("regex-java-unicode-class", put("flows/0/topics", [r"\p{L}+"]),
-         e("flows[0].topics[0]", r"Java regex '\\p{L}+': \p{L} has no Python equivalent, got '\\p{L}+'")),
+         e("flows[0].topics[0]", r"Java regex '\\p{L}+': \p{L} has no Python equivalent")),
     Case("regex-java-class-intersection", put("flows/0/topicsExclude", ["[a-z&&[^e]]"]),
          e("flows[0].topicsExclude[0]", "Java regex '[a-z&&[^e]]': character-class intersection (&&) is not "
-                                        "supported, got '[a-z&&[^e]]'")),
+                                        "supported")),
 ]
 
 CATALOG: list[Case] = [
@@ -212,7 +212,7 @@ CATALOG: list[Case] = [
     Case("known-topic-charset", change(lambda raw: raw["clusters"].__setitem__(
         "legacy", {"serviceName": "legacy-kafka", "existing": True, "knownTopics": ["orders#1"]})),
          e("clusters.legacy.knownTopics[0]",
-           "topic name 'orders#1' may only contain ASCII letters, digits, '.', '_' and '-', got 'orders#1'")),
+           "topic name 'orders#1' may only contain ASCII letters, digits, '.', '_' and '-'")),
     # --- flows naming unknown clusters or MirrorMakers, self-loops ----------------------------
     Case("flow-unknown-source", put("flows/0/source", "sorce"),
          e("flows[0].source", "unknown cluster 'sorce' (declared: source, target)")),
@@ -226,12 +226,12 @@ CATALOG: list[Case] = [
          e("mirrormakers", "flows are declared but no MirrorMaker is: declare one to run them")),
     Case("flow-alias-with-dot", put("flows/0/source", "eu.west"),
          e("flows[0].source", "cluster alias 'eu.west' may only contain ASCII letters, digits, '_' and '-' "
-                              "(no '.': MirrorMaker uses it as the topic prefix separator), got 'eu.west'")),
+                              "(no '.': MirrorMaker uses it as the topic prefix separator)")),
     # --- external clusters --------------------------------------------------------------------
     Case("external-bootstrap-without-port", put("clusters/onprem", {"external": {
         "bootstrapServers": ["kafka-1.example.com"], "securityProtocol": "PLAINTEXT"}}),
          e("clusters.onprem.external.bootstrapServers[0]", "bootstrap server 'kafka-1.example.com' must be host:port, "
-                                                          "for example 'kafka-1.example.com:9092', got 'kafka-1.example.com'")),
+                                                          "for example 'kafka-1.example.com:9092'")),
     Case("external-sasl-without-credentials", put("clusters/onprem", {"external": {
         "bootstrapServers": ["kafka-1.example.com:9093"], "securityProtocol": "SASL_SSL"}}),
          (f"{NS}:clusters.onprem.external.saslMechanism: required with securityProtocol SASL_SSL",
@@ -258,13 +258,13 @@ CATALOG: list[Case] = [
     # --- bad CIDRs ----------------------------------------------------------------------------
     Case("cidr-host-bits", put("mirrormakers/mm/ipFilter", ["10.0.0.1/8"]),
          e("mirrormakers.mm.ipFilter[0]",
-           "'10.0.0.1/8' is not a CIDR network (10.0.0.1/8 has host bits set), got '10.0.0.1/8'")),
+           "'10.0.0.1/8' is not a CIDR network (10.0.0.1/8 has host bits set)")),
     Case("cidr-prefix-too-long", put("clusters/source/ipFilter", ["10.0.0.0/33"]),
          e("clusters.source.ipFilter[0]", "'10.0.0.0/33' is not a CIDR network ('10.0.0.0/33' does not appear to be "
-                                          "an IPv4 or IPv6 network), got '10.0.0.0/33'")),
+                                          "an IPv4 or IPv6 network)")),
     Case("cidr-hostname", put("clusters/source/ipFilter", ["office.example.com"]),
          e("clusters.source.ipFilter[0]", "'office.example.com' is not a CIDR network ('office.example.com' does not "
-                                          "appear to be an IPv4 or IPv6 network), got 'office.example.com'")),
+                                          "appear to be an IPv4 or IPv6 network)")),
     # --- maintenance windows ------------------------------------------------------------------
     Case("dow-unknown", text("dow: monday", "dow: funday", within="    source:"),
          e("clusters.source.maintenanceWindow.dow", "Input should be 'monday', 'tuesday', 'wednesday', 'thursday', "
@@ -274,10 +274,10 @@ CATALOG: list[Case] = [
                                                     "'friday', 'saturday' or 'sunday', got 'Monday'")),
     Case("time-out-of-range", put("clusters/target/maintenanceWindow/time", "25:00:00"),
          e("clusters.target.maintenanceWindow.time",
-           "time '25:00:00' must be HH:MM:SS in 24-hour UTC, for example '10:00:00', got '25:00:00'")),
+           "time '25:00:00' must be HH:MM:SS in 24-hour UTC, for example '10:00:00'")),
     Case("time-without-seconds", put("clusters/target/maintenanceWindow/time", "10:00"),
          e("clusters.target.maintenanceWindow.time",
-           "time '10:00' must be HH:MM:SS in 24-hour UTC, for example '10:00:00', got '10:00'")),
+           "time '10:00' must be HH:MM:SS in 24-hour UTC, for example '10:00:00'")),
     # --- YAML traps ---------------------------------------------------------------------------
     Case("yaml-kafka-version-3.10", text('kafkaVersion: "3.2"', "kafkaVersion: 3.10", within="    source:"),
          e("clusters.source.kafkaVersion", 'must be a quoted string: YAML read it as the number 3.1; write '
@@ -328,9 +328,9 @@ CATALOG: list[Case] = [
     # --- names Aiven or MirrorMaker would refuse ------------------------------------------------
     Case("service-name-uppercase", put("clusters/source/serviceName", "Kafka_Source"),
          e("clusters.source.serviceName", "service name 'Kafka_Source' must start with a lowercase letter and contain "
-                                          "only lowercase letters, digits and '-' (at most 63 characters), got 'Kafka_Source'")),
+                                          "only lowercase letters, digits and '-' (at most 63 characters)")),
     Case("kafka-version-word", put("clusters/source/kafkaVersion", "latest"),
-         e("clusters.source.kafkaVersion", "Kafka version 'latest' must look like \"3.8\", got 'latest'")),
+         e("clusters.source.kafkaVersion", "Kafka version 'latest' must look like \"3.8\"")),
     Case("replication-policy-unknown", put("flows/0/replicationPolicy", "mirror"),
          e("flows[0].replicationPolicy", "Input should be 'default' or 'identity', got 'mirror'")),
 ]
