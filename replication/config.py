@@ -36,7 +36,6 @@ NAMESPACE = "aiven-kafka-replication"
 if TYPE_CHECKING:
     # mypy sees plain models; at run time these are built from the provider contract.
     KafkaSettings = BaseModel
-    KafkaUserConfigExtra = BaseModel
     TopicConfig = BaseModel
     MirrorMakerSettings = BaseModel
     IntegrationTuning = BaseModel

@@ -26,7 +26,6 @@ SUBSET_PATH = Path(__file__).with_name("provider_types.json")
 #: Roots of the pass-through blocks; the subset holds these and every type they reference.
 PASS_THROUGH_ROOTS: dict[str, str] = {
     "KafkaUserConfigKafka": "aiven:index/KafkaKafkaUserConfigKafka:KafkaKafkaUserConfigKafka",
-    "KafkaUserConfig": "aiven:index/KafkaKafkaUserConfig:KafkaKafkaUserConfig",
     "TopicConfig": "aiven:index/KafkaTopicConfig:KafkaTopicConfig",
     "MirrorMakerSettings": (
         "aiven:index/KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormaker"
@@ -36,16 +35,7 @@ PASS_THROUGH_ROOTS: dict[str, str] = {
         "aiven:index/ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormaker"
         ":ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormaker"
     ),
-    "ExternalKafka": (
-        "aiven:index/ServiceIntegrationEndpointExternalKafkaUserConfig"
-        ":ServiceIntegrationEndpointExternalKafkaUserConfig"
-    ),
 }
-#: Resources whose input flags (enums, minimums) the config model also checks.
-PASS_THROUGH_RESOURCES = (
-    "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow",
-    "aiven:index/kafkaTopic:KafkaTopic",
-)
 
 #: Every resource type the program declares: the diff reads their replace-on-change inputs.
 DECLARED_RESOURCES = (
@@ -81,10 +71,6 @@ def extract_subset(contract: dict[str, Any]) -> dict[str, Any]:
     return {
         "version": contract["version"],
         "types": {token: types[token] for token in sorted(wanted)},
-        "resources": {
-            token: {"inputProperties": contract["resources"][token]["inputProperties"]}
-            for token in PASS_THROUGH_RESOURCES
-        },
         "replaceOnChanges": {
             token: sorted(
                 name
@@ -103,21 +89,10 @@ def subset() -> dict[str, Any]:
     return data
 
 
-def resource_input(resource_token: str, wire_name: str) -> dict[str, Any]:
-    """One input property's contract entry (type and flags) of a resource in the subset."""
-    prop: dict[str, Any] = subset()["resources"][resource_token]["inputProperties"][wire_name]
-    return prop
-
-
 def replace_on_changes(resource_token: str) -> frozenset[str]:
     """Top-level inputs of a resource whose change destroys and recreates it (empty if unknown)."""
     flagged = subset()["replaceOnChanges"].get(resource_token, [])
     return frozenset(flagged) | frozenset(REPLACE_ON_CHANGES_UNFLAGGED.get(resource_token, ()))
-
-
-def enum_values(resource_token: str, wire_name: str) -> tuple[str, ...]:
-    """Allowed values of an enum input, as the contract lists them."""
-    return tuple(resource_input(resource_token, wire_name)["x-enumFromDescription"])
 
 
 def _reject_deprecated(value: Any) -> Any:
