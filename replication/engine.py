@@ -389,7 +389,7 @@ def make_urn(stack: str, project: str, parent: str | None, type_: str, name: str
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
 
 
-def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, main: Path) -> None:
+def _run(files: StackFiles, stack: str, result: PlanResult, main: Path) -> None:
     import pulumi
     from pulumi.runtime import mocks, settings
     from pulumi.runtime import stack as runtime_stack
@@ -449,8 +449,9 @@ def _run(program_dir: Path, files: StackFiles, stack: str, result: PlanResult, m
             result.logs.append((level, request.message))
 
     set_all_config(files.config, files.secret_keys)
-    monitor = _RecordingMonitor(_Mocks())
-    pulumi.runtime.set_mocks(_Mocks(), project=files.project, stack=stack, preview=False, monitor=monitor)
+    provider = _Mocks()
+    monitor = _RecordingMonitor(provider)
+    pulumi.runtime.set_mocks(provider, project=files.project, stack=stack, preview=False, monitor=monitor)
     settings.SETTINGS.engine = _Engine(None)
 
     def program() -> None:
@@ -533,7 +534,7 @@ def run_program(
         if added:
             sys.path.insert(0, str(program_dir))
         try:
-            _run(program_dir, files, stack, result, main)
+            _run(files, stack, result, main)
         finally:
             loop.close()
             asyncio.set_event_loop(None)
@@ -547,9 +548,4 @@ def run_program(
     except pulumi.RunError as err:
         raise ProgramError(str(err), result) from None
     return result
-
-
-def iter_aiven(result: PlanResult) -> Iterator[Registration]:
-    """The registrations the Aiven provider would receive."""
-    return (r for r in result.resources if r.is_aiven)
 
