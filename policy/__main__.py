@@ -35,22 +35,17 @@ LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.
 def plain(value: Any) -> Any:
     """Policy props as plain values: unknowns (which raise on access) become `rules.UNKNOWN`."""
     if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key in value:
-            try:
-                out[key] = plain(value[key])
-            except UnknownValueError:
-                out[key] = rules.UNKNOWN
-        return out
+        return {key: _item(value, key) for key in value}
     if isinstance(value, Sequence) and not isinstance(value, str):
-        items: list[Any] = []
-        for i in range(len(value)):
-            try:
-                items.append(plain(value[i]))
-            except UnknownValueError:
-                items.append(rules.UNKNOWN)
-        return items
+        return [_item(value, i) for i in range(len(value))]
     return value
+
+
+def _item(container: Any, key: Any) -> Any:
+    try:
+        return plain(container[key])
+    except UnknownValueError:
+        return rules.UNKNOWN
 
 
 def from_args(args: ResourceValidationArgs) -> rules.Resource:
