@@ -6,13 +6,18 @@ for `pulumi preview --policy-pack policy`; the tests feed them what the offline 
 
 A resource is its type token, its inputs (plain values; :data:`UNKNOWN` where a value is only
 known after `up`), its Pulumi `protect` option and its property dependencies.
+
+The pack stands alone: the CLI runs `policy/` as a script in its own virtualenv
+(`policy/requirements.txt`), without the repository on `sys.path`, and `pulumi policy publish` ships
+only that directory. So nothing here imports `replication`, even where the program has a twin check
+(open ip filters in `config.py`, identity cycles in `topicmap.py`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -177,7 +182,8 @@ def no_open_ip_filter(resources: Sequence[Resource], config: Mapping[str, Any]) 
 
 
 def _java_pattern(pattern: str) -> re.Pattern[str] | None:
-    # Java's and Python's syntax agree on what topic patterns use; one Python refuses matches nothing.
+    # Java's and Python's syntax agree on what topic patterns use (topicmap's translation is out of
+    # the pack's reach); one Python refuses matches nothing.
     try:
         return re.compile(pattern)
     except re.error:
@@ -243,9 +249,10 @@ def flow_alias(
     return None
 
 
-def _cycles(edges: Mapping[str, set[str]]) -> Iterator[list[str]]:
+def _cycles(edges: Mapping[str, set[str]]) -> list[list[str]]:
     # Tarjan's strongly connected components; a component of several nodes, or a node with an edge
-    # to itself, is a cycle.
+    # to itself, is a cycle. Unlike topicmap's search, which stops at the first cycle, this finds all
+    # of them, so the rule can name every flow involved.
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -276,7 +283,7 @@ def _cycles(edges: Mapping[str, set[str]]) -> Iterator[list[str]]:
     for node in sorted(edges):
         if node not in index:
             visit(node)
-    yield from found
+    return found
 
 
 def no_identity_cycles(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
