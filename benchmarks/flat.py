@@ -16,6 +16,8 @@ import pulumi
 import pulumi_aiven as aiven
 
 NAMESPACE = "aiven-kafka-replication"
+# Copies of replication.config's defaults, not imports: importing it builds the pydantic models, a
+# cost the program pays and the floor must not (the digest check catches any drift).
 _DEFAULT_EXCLUDE = [r".*[\-\.]internal", r".*\.replica", r"__.*"]
 _POLICIES = {
     "default": "org.apache.kafka.connect.mirror.DefaultReplicationPolicy",
