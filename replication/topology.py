@@ -63,7 +63,7 @@ def plan(cfg: StackConfig) -> TopologyPlan:
         MirrorMakerPlan(
             key=key,
             service_name=cfg.mirrormakers[key].resolved_service_name(key),
-            attached=tuple(sorted({alias for f in flows for alias in (f.source, f.target)})),
+            attached=tuple(sorted(cfg.attached(key))),
             flows=tuple(flows),
         )
         for key, flows in by_mm.items()
