@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from replication import provider_schema
+from replication.topicmap import compile_java_regex
 
 NAMESPACE = "aiven-kafka-replication"
 
@@ -149,8 +150,6 @@ _PYTHON_ONLY_REGEX = re.compile(r"(?<!\\)\(\?(?:P[<=]|#)")
 
 
 def _java_regex(value: str) -> str:
-    from replication.topicmap import compile_java_regex
-
     python_only = _PYTHON_ONLY_REGEX.search(value)
     if python_only:
         raise ValueError(
