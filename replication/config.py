@@ -423,7 +423,7 @@ class FlowSpec(Model):
 
     @property
     def key(self) -> str:
-        """The flow's identity: `<source>->target`."""
+        """The flow's identity: `<source>-><target>`."""
         return f"{self.source}->{self.target}"
 
     @property

@@ -1,8 +1,8 @@
 """Which topics each cluster holds once MirrorMaker 2 replication has settled; topologies that loop refused.
 
 Pure logic: stdlib only, no Pulumi. :func:`predict` takes the topics each cluster declares and the
-flows, and replays MirrorMaker 2's naming, filtering and cycle detection (``shared/mm2-semantics.md``;
-Kafka's ``DefaultReplicationPolicy``, ``IdentityReplicationPolicy``, ``MirrorSourceConnector``,
+flows, and replays MirrorMaker 2's naming, filtering and cycle detection (Kafka's
+``DefaultReplicationPolicy``, ``IdentityReplicationPolicy``, ``MirrorSourceConnector``,
 ``DefaultTopicFilter``) until nothing new appears:
 
 - a flow S->T copies topic x of S when x passes the filter (fully matches an include pattern and no
