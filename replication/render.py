@@ -42,9 +42,11 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, str) and value not in (MASK, "[unknown]"):
-        return value
-    return json.dumps(value) if not isinstance(value, str) else value
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _diagnostics(result: PlanResult) -> list[str]:
+    return [msg for level, msg in result.logs if level in ("warning", "error")]
 
 
 def _children(result: PlanResult) -> dict[str | None, list[Registration]]:
@@ -106,7 +108,7 @@ def text(result: PlanResult) -> str:
         lines += ["", "Expected topics once replication has settled:"]
         for alias in sorted(topics):
             lines.append(f"    {alias}: {', '.join(topics[alias]) or '(none)'}")
-    warnings = [msg for level, msg in result.logs if level in ("warning", "error")]
+    warnings = _diagnostics(result)
     if warnings:
         lines += ["", "Diagnostics:"] + [f"    warning: {w}" for w in warnings]
     lines += [
@@ -144,7 +146,7 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
         ],
         "outputs": masked(result.outputs),
         "waves": max(result.waves().values(), default=0),
-        "diagnostics": [msg for level, msg in result.logs if level in ("warning", "error")],
+        "diagnostics": _diagnostics(result),
     }
 
 
