@@ -221,8 +221,8 @@ def mermaid(topo: Topology) -> str:
 
 
 def _topic_map(doc: Mapping[str, Any]) -> list[str]:
-    expected = doc.get("outputs", {}).get("expectedTopics")
-    if not isinstance(expected, dict) or not expected:
+    expected = _output(doc, "expectedTopics", dict)
+    if not expected:
         return ["No topic map (the plan has no `expectedTopics` output)."]
     rows = [(code(alias), ", ".join(map(code, sorted(expected[alias]))) or "(none)") for alias in sorted(expected)]
     return table(("cluster", "topics once replication has settled"), rows)
@@ -365,7 +365,7 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
                 ("", "resources"),
                 [
                     (f"{code(diffs.symbol(a))} {a}", str(result.count(a)))
-                    for a in ("create", "update", "replace", "delete")
+                    for a in diffs.ACTIONS
                     if result.count(a)
                 ]
                 + ([("renamed through aliases", str(result.renamed))] if result.renamed else [])
