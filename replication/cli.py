@@ -2,8 +2,9 @@
 
 `plan` runs the real program offline under the mock engine and prints what `pulumi preview` would
 create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
-Exit codes: 0 ok; 1 `diff` found an impossible change, or data loss with `--fail-on-data-loss`;
-2 invalid config or topology (the message says which key and value), or a git ref that fails.
+Exit codes: 0 ok; 1 `diff` found an impossible change, or, with `--fail-on-data-loss`, data loss
+or interrupted replication; 2 invalid config or topology (the message says which key and value),
+or a git ref that fails.
 """
 
 from __future__ import annotations
@@ -36,20 +37,22 @@ DIFF_FORMATS: dict[str, Callable[[diffs.Diff, Mapping[str, Any]], str]] = {
 }
 
 
+def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, object]) -> None:
+    """The arguments `plan` and `diff` share: which stack, from which files, in which format."""
+    command.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    command.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
+    command.add_argument("--format", choices=sorted(formats), default="text")
+    command.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m replication", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="plan a stack offline and print the resources it declares")
-    plan.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
-    plan.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
-    plan.add_argument("--format", choices=sorted(FORMATS), default="text")
-    plan.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
+    _stack_arguments(plan, FORMATS)
     diff = sub.add_parser("diff", help="plan a stack at a git ref and in the working tree, and compare")
-    diff.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    _stack_arguments(diff, DIFF_FORMATS)
     diff.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
-    diff.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
-    diff.add_argument("--format", choices=sorted(DIFF_FORMATS), default="text")
-    diff.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
     diff.add_argument(
         "--fail-on-data-loss",
         action="store_true",
