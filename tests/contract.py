@@ -7,7 +7,7 @@ each registered Aiven resource through :meth:`Contract.violations`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,21 @@ from replication.engine import Registration, Secret, Unknown
 
 CONTRACT_PATH = Path(__file__).with_name("aiven-6.62.0.contract.json")
 
+#: What each contract type accepts (a bool is no number, though Python says it is an int).
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
 
 class Contract:
     """Checks inputs against `inputProperties`, `requiredInputs` and the referenced types."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
         self.resources: dict[str, Any] = data["resources"]
         self.types: dict[str, Any] = data["types"]
 
@@ -57,18 +66,10 @@ class Contract:
             yield from self._object(path, value, spec.get("properties", {}), spec.get("required", []))
             return
         kind = prop.get("type")
-        checks = {
-            "string": lambda v: isinstance(v, str),
-            "boolean": lambda v: isinstance(v, bool),
-            "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-            "array": lambda v: isinstance(v, list),
-            "object": lambda v: isinstance(v, dict),
-        }
-        if kind not in checks:
+        if kind not in _TYPE_CHECKS:
             yield f"{path}: contract type {kind!r} not understood"
             return
-        if not checks[kind](value):
+        if not _TYPE_CHECKS[kind](value):
             yield f"{path}: expected {kind}, got {value!r}"
             return
         if kind == "array":
