@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,32 @@ def fresh_event_loop() -> Iterator[None]:
     yield
     loop.close()
     asyncio.set_event_loop(None)
+
+
+PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "replication", "examples")
+GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run([*GIT, *args], cwd=repo, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repo holding a copy of the project, its first commit being the base (for `diff` tests)."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    git(dest, "init", "-q")
+    git(dest, "add", ".")
+    git(dest, "commit", "-q", "-m", "base")
+    return dest
 
 
 def run_checked(stack: str = "dev", *, program_dir: Path = ROOT, stack_file: Path | None = None, **overrides: Any) -> engine.PlanResult:

@@ -23,9 +23,8 @@ import yaml
 
 from replication import cli, engine
 from replication.engine import PlanResult, Registration, Secret, Unknown
-from tests.conftest import ROOT, run_checked
+from tests.conftest import ROOT, git, run_checked
 from tests.contract import contract
-from tests.test_diff import git, repo  # noqa: F401 (the fixture: a git copy of the project)
 
 TOKEN_KEY = "aiven:apiToken"
 STACKS: dict[str, Path] = {
@@ -311,7 +310,7 @@ def _secret_parts(value: Any) -> Any:
 
 @pytest.mark.parametrize("fmt", sorted(cli.DIFF_FORMATS))
 def test_every_diff_format_masks_every_secret(
-    repo: Path, fmt: str, capsys: pytest.CaptureFixture[str]  # noqa: F811 (the imported fixture)
+    repo: Path, fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A change that replaces the endpoint holding the SASL password and adds a cluster, whose URI is secret.
     stack = repo / "examples" / "migration.yaml"
