@@ -44,11 +44,8 @@ class Stack:
 
 def committed_stacks(root: Path = ROOT) -> list[Stack]:
     """`Pulumi.<stack>.yaml` at the root and every `examples/<name>.yaml` (planned as stack <name>)."""
-    stacks = [
-        Stack(p.name.removeprefix("Pulumi.").removesuffix(".yaml"), p, Path())
-        for p in sorted(root.glob("Pulumi.*.yaml"))
-    ]
-    stacks = [Stack(s.name, s.stack_file, SNAPSHOTS / f"urns-{s.name}.json") for s in stacks]
+    names = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in sorted(root.glob("Pulumi.*.yaml"))]
+    stacks = [Stack(name, root / f"Pulumi.{name}.yaml", SNAPSHOTS / f"urns-{name}.json") for name in names]
     stacks += [Stack(p.stem, p, SNAPSHOTS / f"urns-example-{p.stem}.json") for p in sorted(root.glob("examples/*.yaml"))]
     return stacks
 
