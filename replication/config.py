@@ -537,25 +537,14 @@ def _names(keys: Iterable[str]) -> str:
 
 def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Cross-references between clusters, MirrorMakers and flows: the errors a schema cannot see."""
+    services = [(f"clusters.{alias}", c.resolved_service_name(alias)) for alias, c in cfg.clusters.items()
+                if c.external is None]
+    services += [(f"mirrormakers.{key}", mm.resolved_service_name(key)) for key, mm in cfg.mirrormakers.items()]
     service_owner: dict[str, str] = {}
-    for alias, cluster in cfg.clusters.items():
-        if cluster.external is not None:
-            continue
-        name = cluster.resolved_service_name(alias)
+    for at, name in services:
         if name in service_owner:
-            yield ConfigIssue(
-                f"clusters.{alias}.serviceName",
-                f"{name!r} is already the service name of {service_owner[name]}",
-            )
-        service_owner[name] = f"clusters.{alias}"
-    for key, mm in cfg.mirrormakers.items():
-        name = mm.resolved_service_name(key)
-        if name in service_owner:
-            yield ConfigIssue(
-                f"mirrormakers.{key}.serviceName",
-                f"{name!r} is already the service name of {service_owner[name]}",
-            )
-        service_owner[name] = f"mirrormakers.{key}"
+            yield ConfigIssue(f"{at}.serviceName", f"{name!r} is already the service name of {service_owner[name]}")
+        service_owner[name] = at
 
     if cfg.flows and not cfg.mirrormakers:
         yield ConfigIssue("mirrormakers", "flows are declared but no MirrorMaker is: declare one to run them")
