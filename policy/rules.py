@@ -130,7 +130,12 @@ def ip_filter_unknown(resource: Resource) -> bool:
     if user_config is UNKNOWN:
         return True
     values = [user_config.get(k) for k in _IP_FILTER_KEYS] if isinstance(user_config, Mapping) else []
-    return any(v is UNKNOWN or (isinstance(v, list) and UNKNOWN in v) for v in values)
+    return any(v is UNKNOWN or (isinstance(v, list) and any(map(_holds_unknown, v))) for v in values)
+
+
+def _holds_unknown(entry: object) -> bool:
+    # A filter entry is a CIDR string, or an object whose `network` may itself be unknown.
+    return entry is UNKNOWN or (isinstance(entry, Mapping) and entry.get("network") is UNKNOWN)
 
 
 def ip_networks(resource: Resource) -> list[str] | None:

@@ -171,7 +171,12 @@ def test_open_ip_filter_on_a_protected_stack(plan: Plan, name: str, user_config:
 
 @pytest.mark.parametrize(
     "user_config",
-    [rules.UNKNOWN, {"ipFilterStrings": rules.UNKNOWN}, {"ipFilterStrings": ["10.0.0.0/8", rules.UNKNOWN]}],
+    [
+        rules.UNKNOWN,
+        {"ipFilterStrings": rules.UNKNOWN},
+        {"ipFilterStrings": ["10.0.0.0/8", rules.UNKNOWN]},
+        {"ipFilterObjects": [{"network": rules.UNKNOWN}]},
+    ],
 )
 def test_ip_filter_known_only_after_up_is_not_judged(plan: Plan, user_config: Any) -> None:
     resources = edit(resources_of(plan("prod")), "mm-service", inputs={"kafkaMirrormakerUserConfig": user_config})
