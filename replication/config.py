@@ -145,17 +145,7 @@ def _kafka_version(value: Any) -> Any:
     return value
 
 
-# Python syntax that Java's regex engine (MirrorMaker's) refuses: `(?P<name>`, `(?P=name)`, `(?#...)`.
-_PYTHON_ONLY_REGEX = re.compile(r"(?<!\\)\(\?(?:P[<=]|#)")
-
-
 def _java_regex(value: str) -> str:
-    python_only = _PYTHON_ONLY_REGEX.search(value)
-    if python_only:
-        raise ValueError(
-            f"regular expression {value!r} uses Python-only syntax {python_only.group(0)!r}; MirrorMaker's "
-            "patterns are Java's, where a named group is (?<name>...) and there are no (?#...) comments"
-        )
     if value.startswith("*"):
         raise ValueError(
             f"{value!r} is a glob, not a regular expression: any characters is '.*', as in {'.' + value!r}"

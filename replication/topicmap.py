@@ -333,7 +333,10 @@ def _group(pattern: str, i: int) -> tuple[str, int]:
     if named:
         return f"(?P<{named.group(1)}>", i + named.end()
     if rest.startswith(("(?P", "(?#", "(?(")):
-        raise _Reject(f"{rest[:3]}... is Python syntax that Java rejects")
+        raise _Reject(
+            f"{rest[:3]!r} is Python-only syntax; MirrorMaker's patterns are Java's, where a named group "
+            "is (?<name>...) and there are no (?#...) comments or (?(...)...) conditionals"
+        )
     flags = _FLAGS.match(rest)
     if not flags:
         raise _Reject(f"unsupported group construct at index {i}")

@@ -122,9 +122,9 @@ REGEX_CASES: list[Case] = [
          e("flows[0].topicsExclude[0]", "'*.internal' is a glob, not a regular expression: any characters is '.*', "
                                         "as in '.*.internal'")),
     Case("regex-python-named-group", put("flows/0/topics", [r"(?P<region>eu|us)\..*"]),
-         e("flows[0].topics[0]", r"regular expression '(?P<region>eu|us)\\..*' uses Python-only syntax '(?P<'; "
-                                 "MirrorMaker's patterns are Java's, where a named group is (?<name>...) and there are "
-                                 "no (?#...) comments")),
+         e("flows[0].topics[0]", r"Java regex '(?P<region>eu|us)\\..*': '(?P' is Python-only syntax; MirrorMaker's "
+                                 "patterns are Java's, where a named group is (?<name>...) and there are no (?#...) "
+                                 "comments or (?(...)...) conditionals")),
     Case("regex-java-unicode-class", put("flows/0/topics", [r"\p{L}+"]),
          e("flows[0].topics[0]", r"Java regex '\\p{L}+': \p{L} has no Python equivalent")),
     Case("regex-java-class-intersection", put("flows/0/topicsExclude", ["[a-z&&[^e]]"]),
