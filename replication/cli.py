@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from replication import base as bases
 from replication import config, engine, markdown, render
 from replication import diff as diffs
 
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     _stack_arguments(plan, FORMATS)
     diff = sub.add_parser("diff", help="plan a stack at a git ref and in the working tree, and compare")
     _stack_arguments(diff, DIFF_FORMATS)
-    diff.add_argument("--base", required=True, help="git ref to compare with, e.g. origin/main")
+    diff.add_argument("--base", help="git ref to compare with, e.g. origin/main (in the stack file's repository)")
+    diff.add_argument("--base-config", type=Path, help="the base version of the stack file, instead of the ref's")
     diff.add_argument(
         "--fail-on-data-loss",
         action="store_true",
@@ -80,14 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    """`diff`: base plan from the ref's own code, head plan from this process, then compare."""
+    """`diff`: head plan from this process, base plan by the base's code (:mod:`replication.base`), compare."""
+    stack_file: Path = args.config or args.dir / f"Pulumi.{args.stack}.yaml"
     try:
-        base = diffs.plan_at_ref(args.base, args.stack, args.dir, args.config)
         head = render.plan_document(engine.run_program(args.stack, args.dir, stack_file=args.config))
-    except (engine.ProgramError, diffs.DiffError) as err:
+        base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
+                               ref=args.base, base_config=args.base_config)
+    except (engine.ProgramError, bases.BaseError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    result = diffs.compare(base, head, base_ref=args.base)
+    print(base.describe(), file=sys.stderr)
+    result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
     sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)
     if failing:

@@ -8,22 +8,15 @@ contract's `willReplaceOnChanges` flags, see :func:`provider_schema.replace_on_c
 delete. Changes that destroy data or stop replication are called out as findings, because a flat
 resource list hides that a one-line config edit recreates a Kafka cluster empty.
 
-The base is planned by the base's own code: its tree is exported with `git archive` and the
-engine runs there in a subprocess, so a change to the program is diffed as faithfully as a change
-to the config. Both sides are plan documents (:func:`render.plan_document`), secrets masked.
+Both sides are plan documents (:func:`render.plan_document`), secrets masked; where the base comes
+from and which code plans it is :mod:`replication.base`'s job.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tarfile
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from replication import provider_schema, render
@@ -41,10 +34,6 @@ FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
 
 #: Findings at these levels make `diff --fail-on-data-loss` exit non-zero ("error" always does).
 FAILING_LEVELS: tuple[Level, ...] = ("error", "data-loss", "interruption")
-
-
-class DiffError(Exception):
-    """The diff cannot be computed: a git ref that does not resolve, or a base that fails to plan."""
 
 
 @dataclass(frozen=True)
@@ -320,67 +309,6 @@ def topic_map_changes(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -
         if added or removed:
             out.append(TopicMapChange(alias, added, removed))
     return tuple(out)
-
-
-# --- planning a git ref ------------------------------------------------------------------------
-
-
-def _git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip() or proc.stdout.strip()}")
-    return proc.stdout.strip()
-
-
-def export_ref(ref: str, project_dir: Path, into: Path) -> Path:
-    """Write the tree of `ref` under `into` with `git archive`; returns the project directory in it."""
-    top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
-    commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    archive = into / "tree.tar"
-    with archive.open("wb") as out:
-        proc = subprocess.run(
-            ["git", "archive", "--format=tar", commit], cwd=top, stdout=out, stderr=subprocess.PIPE, check=False
-        )
-    if proc.returncode != 0:
-        raise DiffError(f"git archive {ref}: {proc.stderr.decode().strip()}")
-    tree = into / "tree"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    archive.unlink()
-    return tree / project_dir.resolve().relative_to(top)
-
-
-def _config_at(tree: Path, project_dir: Path, stack_file: Path) -> Path:
-    """The stack file as of the exported tree, when it lives in the project."""
-    path = stack_file.resolve()
-    if not path.is_relative_to(project_dir.resolve()):
-        return path
-    return tree / path.relative_to(project_dir.resolve())
-
-
-def plan_at_ref(ref: str, stack: str, project_dir: Path, stack_file: Path | None = None) -> dict[str, Any] | None:
-    """The plan document of `stack` as of `ref`, computed by that ref's own code.
-
-    `stack_file`, if given, is read at the same path relative to the project; a file outside the
-    project is not versioned with it, so both sides read it as it is. Returns None when the stack
-    has no config at that ref (a new stack: everything is created).
-    """
-    with tempfile.TemporaryDirectory(prefix="replication-diff-") as tmp:
-        tree = export_ref(ref, project_dir, Path(tmp))
-        config = _config_at(tree, project_dir, stack_file) if stack_file else None
-        if not (config or tree / f"Pulumi.{stack}.yaml").exists():
-            return None
-        command = [sys.executable, "-m", "replication", "plan", "--stack", stack, "--format", "json"]
-        command += ["--dir", str(tree)]
-        if config is not None:
-            command += ["--config", str(config)]
-        # PYTHONPATH and cwd make `replication` the ref's package, not the working tree's.
-        env = {**os.environ, "PYTHONPATH": str(tree)}
-        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise DiffError(f"planning {stack} at {ref} failed:\n{proc.stderr.strip()}")
-    document: dict[str, Any] = json.loads(proc.stdout)
-    return document
 
 
 # --- output ------------------------------------------------------------------------------------
