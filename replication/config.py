@@ -453,6 +453,168 @@ class AdoptSpec(Model):
     """ID of each existing `external_kafka` endpoint, by external cluster alias."""
 
 
+# --- users and monitoring (disaster recovery) --------------------------------------------------
+
+# Aiven service users: a concrete name (no ACL wildcards), as the provider's KafkaUser takes it.
+_USERNAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+# Aiven ACL topic patterns: topic-name characters plus the wildcards `*` (any run) and `?` (one).
+_ACL_TOPIC = re.compile(r"[a-zA-Z0-9._*?-]{1,249}")
+
+Permission = Literal["read", "write", "readwrite", "admin"]
+#: Aiven ACL permissions that let a client produce: never granted on a copy.
+WRITE_PERMISSIONS: frozenset[str] = frozenset({"write", "readwrite", "admin"})
+
+
+def _username(value: str) -> str:
+    _not_a_yaml_boolean(value, "user name")
+    if value == "avnadmin":
+        raise ValueError("'avnadmin' is the service's own admin user: Aiven creates it, declare your own users")
+    if not _USERNAME.fullmatch(value):
+        raise ValueError(
+            f"user name {value!r} must start with a letter, digit or '_' and contain only ASCII letters, "
+            "digits, '_', '.' and '-' (at most 64 characters)"
+        )
+    return value
+
+
+def _acl_topic(value: str) -> str:
+    _not_a_yaml_boolean(value, "topic pattern")
+    if not _ACL_TOPIC.fullmatch(value):
+        raise ValueError(
+            f"topic pattern {value!r} may only contain topic-name characters (ASCII letters, digits, '.', '_', "
+            "'-') and Aiven's wildcards '*' and '?' (at most 249 characters; ACL patterns are not regexes)"
+        )
+    return value
+
+
+Username = Annotated[str, AfterValidator(_username)]
+AclTopic = Annotated[str, AfterValidator(_acl_topic)]
+
+
+class PermissionSpec(Model):
+    """Access of a user to topics of some clusters, as Aiven ACL entries."""
+
+    permission: Permission
+    """`read`, `write`, `readwrite` or `admin` (Aiven's ACL permissions)."""
+    topics: Annotated[list[AclTopic], Field(min_length=1)]
+    """Topic names, or Aiven ACL patterns where `*` matches any characters and `?` one."""
+    clusters: Annotated[list[Alias], Field(min_length=1)]
+    """Aliases of the clusters whose own topics these are. Every copy of a matching topic on another
+    managed cluster gets `read` automatically; write is never granted on a copy."""
+
+
+class UserSpec(Model):
+    """A Kafka user, declared once: it exists on every managed cluster that holds its topics or their copies."""
+
+    password: CredentialName | None = None
+    """Name of the `credentials` entry holding the password. Omit to let Aiven generate it once, on the
+    user's first cluster; the other clusters get the same value."""
+    permissions: Annotated[list[PermissionSpec], Field(min_length=1)]
+    """What the user may do, on which topics of which clusters."""
+
+
+_PROMETHEUS_USER = re.compile(r"[a-z0-9@_-]{5,32}")
+
+
+def _prometheus_user(value: str) -> str:
+    if not _PROMETHEUS_USER.fullmatch(value):
+        raise ValueError(
+            f"Prometheus user name {value!r} must be 5 to 32 lowercase letters, digits, '-', '@' or '_' (Aiven's rule)"
+        )
+    return value
+
+
+class PrometheusSpec(Model):
+    """A `prometheus` integration endpoint: Aiven exposes the services' metrics for a Prometheus server to scrape."""
+
+    endpoint_name: Name = "prometheus"
+    """Name of the integration endpoint in the Aiven project."""
+    basic_auth_username: Annotated[str, AfterValidator(_prometheus_user)]
+    """User name Prometheus scrapes with (basic auth)."""
+    basic_auth_password: CredentialName
+    """Name of the `credentials` entry holding the basic-auth password (8 to 256 characters)."""
+
+
+DatadogSite = Literal[
+    "ap1.datadoghq.com", "ap2.datadoghq.com", "datadoghq.com", "datadoghq.eu", "ddog-gov.com",
+    "us2.ddog-gov.com", "us3.datadoghq.com", "us5.datadoghq.com",
+]
+
+
+class DatadogSpec(Model):
+    """A `datadog` integration endpoint: Aiven sends the services' metrics to Datadog."""
+
+    endpoint_name: Name = "datadog"
+    """Name of the integration endpoint in the Aiven project."""
+    api_key: CredentialName
+    """Name of the `credentials` entry holding the Datadog API key."""
+    site: DatadogSite | None = None
+    """Datadog intake site; omit for Aiven's default, `datadoghq.com`."""
+
+
+class ExistingEndpointSpec(Model):
+    """An integration endpoint that exists in the Aiven project and is managed elsewhere."""
+
+    type: Literal["prometheus", "datadog"]
+    """The endpoint's type, which decides the integration type."""
+    endpoint_id: AivenId
+    """The endpoint's ID (a UUID, from `avn service integration-endpoint-list`)."""
+
+
+class MonitoringSpec(Model):
+    """Where the metrics of every Kafka and MirrorMaker service of the stack go. At least one key."""
+
+    prometheus: PrometheusSpec | None = None
+    """Create a Prometheus endpoint and integrate every service with it."""
+    datadog: DatadogSpec | None = None
+    """Create a Datadog endpoint and integrate every service with it; MirrorMakers also send the
+    per-flow replication lag (`kafka_mirrormaker_summary.replication_lag`)."""
+    existing_endpoint: ExistingEndpointSpec | None = None
+    """Integrate every service with an endpoint that already exists."""
+
+    @model_validator(mode="after")
+    def _some_destination(self) -> MonitoringSpec:
+        if self.prometheus is None and self.datadog is None and self.existing_endpoint is None:
+            raise ValueError("names no destination: set prometheus, datadog or existingEndpoint")
+        return self
+
+    def credential_references(self) -> list[tuple[str, str]]:
+        """(key path inside `monitoring`, credential name) of every secret it refers to."""
+        refs: list[tuple[str, str]] = []
+        if self.prometheus is not None:
+            refs.append(("prometheus.basicAuthPassword", self.prometheus.basic_auth_password))
+        if self.datadog is not None:
+            refs.append(("datadog.apiKey", self.datadog.api_key))
+        return refs
+
+
+def check_access(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Users and monitoring refer to clusters and credentials that exist."""
+    for username, user in cfg.users.items():
+        at = f"users.{username}"
+        if user.password is not None and user.password not in cfg.credentials:
+            yield _missing_credential(f"{at}.password", user.password)
+        for i, grant in enumerate(user.permissions):
+            for j, alias in enumerate(grant.clusters):
+                if alias not in cfg.clusters:
+                    yield ConfigIssue(
+                        f"{at}.permissions[{i}].clusters[{j}]",
+                        f"unknown cluster {alias!r} (declared: {_names(cfg.clusters)})",
+                    )
+    if cfg.monitoring is not None:
+        for path, ref in cfg.monitoring.credential_references():
+            if ref not in cfg.credentials:
+                yield _missing_credential(f"monitoring.{path}", ref)
+
+
+def _missing_credential(at: str, ref: str) -> ConfigIssue:
+    return ConfigIssue(
+        at,
+        f"no credential {ref!r} in {NAMESPACE}:credentials "
+        f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
+    )
+
+
 # --- the whole stack ----------------------------------------------------------------------------
 
 
@@ -476,10 +638,15 @@ class StackConfig(Model):
     adopt: AdoptSpec | None = None
     """Adopt mode: import existing resources (the Terraform recipe's) instead of creating them.
     Remove it after the first successful `pulumi up`."""
+    users: dict[Username, UserSpec] = Field(default_factory=dict)
+    """Kafka users and their topic permissions, declared once for every cluster that holds the
+    topics or their copies."""
+    monitoring: MonitoringSpec | None = None
+    """Send the metrics of every Kafka and MirrorMaker service to Prometheus, Datadog or an existing endpoint."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
-        issues = [*check_references(self), *check_protection(self), *check_adopt(self)]
+        issues = [*check_references(self), *check_protection(self), *check_adopt(self), *check_access(self)]
         if issues:
             raise ValueError(_relative((issue.path, issue.message) for issue in issues))
         return self

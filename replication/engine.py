@@ -373,6 +373,17 @@ def mock_outputs(token: str, name: str, inputs: dict[str, Any]) -> tuple[str, di
         return f"{project}/{fake_uuid}", outputs
     if kind == "ServiceIntegrationEndpoint":
         return f"{project}/{fake_uuid}", outputs
+    if kind == "KafkaUser":
+        # Aiven generates the password when none is given, and issues a client key and certificate.
+        if not outputs.get("password"):
+            outputs["password"] = f"mock-password-{fake_uuid}"
+        outputs.update(
+            accessKey=f"mock-access-key-{fake_uuid}", accessCert=f"mock-access-cert-{fake_uuid}", type="normal"
+        )
+        return f"{project}/{service}/{inputs.get('username')}", outputs
+    if kind == "KafkaAcl":
+        outputs["aclId"] = f"acl{fake_uuid[:13]}"
+        return f"{project}/{service}/{outputs['aclId']}", outputs
     if kind == "MirrorMakerReplicationFlow":
         return f"{project}/{service}/{inputs.get('sourceCluster')}/{inputs.get('targetCluster')}", outputs
     return f"{name}-id", outputs

@@ -60,7 +60,7 @@ def load_plan() -> topology.TopologyPlan:
 def main() -> Replication:
     """Declare the stack. Returns the top-level component (tests inspect it)."""
     plan = load_plan()
-    for warning in config.safety_warnings(plan.config):
+    for warning in [*config.safety_warnings(plan.config), *plan.access.warnings]:
         pulumi.log.warn(str(warning))
     credentials: pulumi.Output[dict[str, str]] | None = None
     if plan.config.credentials:
@@ -72,4 +72,8 @@ def main() -> Replication:
     pulumi.export("mirrormakerServiceNames", replication.mirrormaker_service_names)
     pulumi.export("flows", replication.flow_summaries)
     pulumi.export("expectedTopics", replication.expected_topics)
+    if replication.users:
+        # Only with users: stacks without them keep their outputs as they were.
+        pulumi.export("users", replication.user_summaries)
+        pulumi.export("userPasswords", replication.user_passwords)
     return replication

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replication import topicmap
+from replication.access import AccessPlan, plan_access
 from replication.config import FlowSpec, StackConfig
+from replication.lineage import Lineage
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class TopologyPlan:
     config: StackConfig
     mirrormakers: tuple[MirrorMakerPlan, ...]
     topic_map: topicmap.TopicMap
+    lineage: Lineage
+    """Originals and copies of every topic, read from the topic map."""
+    access: AccessPlan
+    """Users, where they exist and their ACL entries."""
 
 
 def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
@@ -55,7 +61,8 @@ def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
 
 
 def plan(cfg: StackConfig) -> TopologyPlan:
-    """Resolve a config into a plan. Raises :class:`topicmap.TopologyError` for unsafe topologies."""
+    """Resolve a config into a plan. Raises :class:`topicmap.TopologyError` for unsafe topologies and
+    :class:`replication.config.ConfigError` for access the topic map shows to be unsafe."""
     by_mm: dict[str, list[FlowSpec]] = {key: [] for key in cfg.mirrormakers}
     for flow in cfg.flows:
         by_mm[cfg.flow_mirrormaker(flow)].append(flow)
@@ -69,8 +76,13 @@ def plan(cfg: StackConfig) -> TopologyPlan:
         for key, flows in by_mm.items()
     )
     declared = {alias: cluster.declared_topics() for alias, cluster in cfg.clusters.items()}
+    flows = topic_map_flows(cfg)
+    topic_map = topicmap.predict(declared, flows)
+    lineage = Lineage(topic_map, flows)
     return TopologyPlan(
         config=cfg,
         mirrormakers=mirrormakers,
-        topic_map=topicmap.predict(declared, topic_map_flows(cfg)),
+        topic_map=topic_map,
+        lineage=lineage,
+        access=plan_access(cfg, lineage),
     )

@@ -6,6 +6,7 @@ from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
 from replication.components.replication import Replication, ReplicationArgs
+from replication.components.user import UserAccess, UserAccessArgs
 
 __all__ = [
     "ClusterAttachment",
@@ -19,4 +20,6 @@ __all__ = [
     "ReplicationArgs",
     "ReplicationFlow",
     "ReplicationFlowArgs",
+    "UserAccess",
+    "UserAccessArgs",
 ]

@@ -12,6 +12,7 @@ from replication.components.external_cluster import ExternalKafkaCluster, Extern
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
+from replication.components.user import UserAccess, UserAccessArgs
 from replication.provider_schema import to_wire
 from replication.topology import TopologyPlan
 
@@ -47,6 +48,12 @@ class Replication(pulumi.ComponentResource):
     """Each flow's endpoints, MirrorMaker, policy and state, for the stack output."""
     expected_topics: dict[str, list[str]]
     """Predicted topics on each cluster once replication has settled, by alias."""
+    users: dict[str, UserAccess]
+    """Kafka users and their ACL entries, by user name."""
+    user_summaries: dict[str, dict[str, Any]]
+    """Each user's clusters and ACL entries, for the stack output (no secret in it)."""
+    user_passwords: pulumi.Output[dict[str, str]]
+    """Each user's password, the same on all its clusters, by user name (secret)."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
@@ -162,6 +169,33 @@ class Replication(pulumi.ComponentResource):
                     }
                 )
 
+        self.users = {}
+        for user in plan.access.users:
+            self.users[user.username] = UserAccess(
+                f"user-{user.username}",
+                UserAccessArgs(
+                    project=cfg.project,
+                    user=user,
+                    service_names={alias: self.clusters[alias].service_name for alias in user.clusters},
+                    password=_credential(args.credentials, user.password),
+                ),
+                child,
+            )
+        self.user_summaries = {
+            user.username: {
+                "clusters": list(user.clusters),
+                "acls": [
+                    {"cluster": a.cluster, "topic": a.topic, "permission": a.permission}
+                    | ({"copyOf": {"cluster": a.copy_of[0], "topic": a.copy_of[1]}} if a.copy_of else {})
+                    for a in user.acls
+                ],
+            }
+            for user in plan.access.users
+        }
+        self.user_passwords = pulumi.Output.secret(
+            pulumi.Output.all(**{name: u.password for name, u in self.users.items()}).apply(dict)
+        )
+
         self.cluster_service_names = pulumi.Output.all(
             **{alias: r.service_name for alias, r in reach.items() if r.service_name is not None}
         ).apply(dict)
@@ -180,6 +214,8 @@ class Replication(pulumi.ComponentResource):
                 "mirrormakerServiceNames": self.mirrormaker_service_names,
                 "flows": self.flow_summaries,
                 "expectedTopics": self.expected_topics,
+                "users": self.user_summaries,
+                "userPasswords": self.user_passwords,
             }
         )
 
