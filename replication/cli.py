@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from replication import base as bases
-from replication import config, engine, markdown, render
+from replication import config, engine, escape, markdown, render
 from replication import diff as diffs
 
 
@@ -75,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = engine.run_program(args.stack, args.dir, stack_file=args.config)
     except engine.ProgramError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, args)
     sys.stdout.write(FORMATS[args.format](result))
     return 0
 
@@ -89,9 +88,8 @@ def run_diff(args: argparse.Namespace) -> int:
         base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
                                ref=args.base, base_config=args.base_config)
     except (engine.ProgramError, bases.BaseError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(base.describe(), file=sys.stderr)
+        return _fail(err, args)
+    print(escape.line(base.describe()), file=sys.stderr)
     result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
     sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)
@@ -99,6 +97,17 @@ def run_diff(args: argparse.Namespace) -> int:
         what = "cannot be applied, lose data or stop replication" if args.fail_on_data_loss else "cannot be applied"
         print(f"diff: {len(failing)} changes {what} (see the findings)", file=sys.stderr)
     return 1 if failing else 0
+
+
+def _fail(err: Exception, args: argparse.Namespace) -> int:
+    """Exit 2 for bad input: the error on stderr, each line safe for a terminal. With
+    `--format markdown`, stdout gets the stack's section saying so, the error in a block it cannot
+    leave, so a workflow can paste stdout whatever the exit code."""
+    message = "\n".join(escape.line(part) for part in f"error: {err}".split("\n"))
+    print(message, file=sys.stderr)
+    if args.format == "markdown":
+        sys.stdout.write(markdown.error(args.command, args.stack, message))
+    return 2
 
 
 def schema_text() -> str:

@@ -696,7 +696,7 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Cross-references between clusters, MirrorMakers and flows: the errors a schema cannot see."""
     services = [(f"clusters.{alias}", c.resolved_service_name(alias)) for alias, c in cfg.clusters.items()
                 if c.external is None]
-    services += [(f"mirrormakers.{key}", mm.resolved_service_name(key)) for key, mm in cfg.mirrormakers.items()]
+    services += [(_path(("mirrormakers", key)), mm.resolved_service_name(key)) for key, mm in cfg.mirrormakers.items()]
     service_owner: dict[str, str] = {}
     for at, name in services:
         if name in service_owner:
@@ -738,7 +738,7 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
         for alias in mm.integrations:
             if alias not in attached:
                 yield ConfigIssue(
-                    f"mirrormakers.{key}.integrations.{alias}",
+                    _path(("mirrormakers", key, "integrations", alias)),
                     f"cluster {alias!r} is not used by any flow of MirrorMaker {key!r} "
                     f"(it attaches: {_names(attached)})",
                 )
@@ -763,7 +763,7 @@ def ip_filter_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Services this stack creates whose `ipFilter` admits the whole internet: unset (Aiven's
     default is `0.0.0.0/0`), empty, or listing `0.0.0.0/0` or `::/0`."""
     services = [(f"clusters.{alias}", c.ip_filter) for alias, c in cfg.clusters.items() if c.managed]
-    services += [(f"mirrormakers.{key}", mm.ip_filter) for key, mm in cfg.mirrormakers.items()]
+    services += [(_path(("mirrormakers", key)), mm.ip_filter) for key, mm in cfg.mirrormakers.items()]
     for at, networks in services:
         if not networks:
             state = "is not set" if networks is None else "is empty"
@@ -845,11 +845,18 @@ def check_adopt(cfg: StackConfig) -> Iterable[ConfigIssue]:
 # --- loading ------------------------------------------------------------------------------------
 
 
+# A mapping key written bare in a key path; any other key is quoted, so a key with a line break,
+# a backtick fence or a control character cannot split an error line or forge a new one.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(str(part)):
+            out += f"[{str(part)!r}]"
         else:
             out += f".{part}" if out else str(part)
     return out

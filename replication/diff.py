@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from replication import provider_schema, render
+from replication.escape import code, line
 
 Action = Literal["create", "update", "replace", "delete"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
@@ -210,30 +211,32 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: s
 
 def _replaced_because(change: Change) -> str:
     return "; ".join(
-        f"{i.path} `{value_text(i.before)}` → `{value_text(i.after)}`" for i in change.inputs if i.replaces
+        f"{i.path} {code(value_text(i.before))} → {code(value_text(i.after))}" for i in change.inputs if i.replaces
     )
 
 
 def _describe(change: Change) -> str:
-    """How a reviewer recognises the resource as it is now (at the base, unless it is new)."""
+    """How a reviewer recognises the resource as it is now (at the base, unless it is new).
+
+    Values are inline code (:func:`escape.code`), which every output shows as it is."""
     inputs = (change.before or change.after).get("inputs", {})
     if change.type == KAFKA:
-        return f"Kafka service `{inputs.get('serviceName')}`"
+        return f"Kafka service {code(inputs.get('serviceName'))}"
     if change.type == MIRRORMAKER:
-        return f"MirrorMaker service `{inputs.get('serviceName')}`"
+        return f"MirrorMaker service {code(inputs.get('serviceName'))}"
     if change.type == TOPIC:
-        return f"topic `{inputs.get('topicName')}` on `{inputs.get('serviceName')}`"
+        return f"topic {code(inputs.get('topicName'))} on {code(inputs.get('serviceName'))}"
     if change.type == FLOW:
         return (
-            f"flow `{inputs.get('sourceCluster')}` → `{inputs.get('targetCluster')}` "
-            f"on MirrorMaker `{inputs.get('serviceName')}`"
+            f"flow {code(inputs.get('sourceCluster'))} → {code(inputs.get('targetCluster'))} "
+            f"on MirrorMaker {code(inputs.get('serviceName'))}"
         )
     if change.type == INTEGRATION:
         alias = (inputs.get("kafkaMirrormakerUserConfig") or {}).get("clusterAlias")
-        return f"integration of cluster `{alias}` with MirrorMaker `{inputs.get('destinationServiceName')}`"
+        return f"integration of cluster {code(alias)} with MirrorMaker {code(inputs.get('destinationServiceName'))}"
     if change.type == ENDPOINT:
-        return f"external endpoint `{inputs.get('endpointName')}`"
-    return f"`{change.name}`"
+        return f"external endpoint {code(inputs.get('endpointName'))}"
+    return code(change.name)
 
 
 _LEVEL_ORDER: tuple[Level, ...] = ("error", "data-loss", "interruption", "notice")
@@ -401,4 +404,4 @@ def text(diff: Diff) -> str:
             lines += [f"    {t.alias}: + {name}" for name in t.added]
             lines += [f"    {t.alias}: - {name}" for name in t.removed]
     lines += ["", f"Resources: {summary_line(diff)}"]
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(line, lines)) + "\n"

@@ -3,9 +3,10 @@
 Everything is rendered from plan documents (:func:`render.plan_document`), which are already
 masked, so no secret can reach a comment. GitHub renders the ```` ```mermaid ```` block inline.
 
-Mermaid has no escape character: quotes, `|`, brackets and `<`/`>` in a label end the label or
-open a new shape, and flow patterns such as `.*[\\-\\.]internal` contain them. Every label is
-quoted and its special characters are written as Mermaid entity codes (`#91;` for `[`).
+Every string from config reaches the markdown through :mod:`replication.escape`: values as inline
+code, prose as escaped text, table cells, fenced blocks and Mermaid labels each by their own rule.
+Each stack's section is self-contained: the only HTML in it is the program's own, balanced, so the
+sections of several stacks can be pasted into one comment without one folding or restyling another.
 """
 
 from __future__ import annotations
@@ -16,61 +17,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication import diff as diffs
+from replication.escape import cell, code, fence, mermaid_label, text
 
 KAFKA_CLUSTER = "aiven-kafka-replication:index:KafkaCluster"
 EXTERNAL_CLUSTER = "aiven-kafka-replication:index:ExternalKafkaCluster"
 MIRRORMAKER_COMPONENT = "aiven-kafka-replication:index:MirrorMaker"
 
-#: Characters that end or restructure a Mermaid label, and the entity codes that stand for them.
-_MERMAID_ENTITIES = {
-    "#": "#35;",  # first: it starts every entity code
-    '"': "#quot;",
-    "|": "#124;",
-    "[": "#91;",
-    "]": "#93;",
-    "(": "#40;",
-    ")": "#41;",
-    "{": "#123;",
-    "}": "#125;",
-    "<": "#lt;",
-    ">": "#gt;",
-    "&": "#amp;",
-    "`": "#96;",
-    ";": "#59;",
-}
-_MERMAID_SPECIAL = re.compile("|".join(re.escape(c) for c in _MERMAID_ENTITIES))
-BREAK = "<br/>"
-
-
-def mermaid_text(text: str) -> str:
-    """`text` safe inside a quoted Mermaid label: special characters as entity codes."""
-    return _MERMAID_SPECIAL.sub(lambda m: _MERMAID_ENTITIES[m.group(0)], text).replace("\n", " ")
-
-
-def mermaid_label(*lines: str) -> str:
-    """A quoted Mermaid label of escaped lines, joined by line breaks."""
-    return '"' + BREAK.join(mermaid_text(line) for line in lines) + '"'
-
-
-def code(text: object) -> str:
-    """Inline code that survives backticks in the text."""
-    value = str(text)
-    if "`" not in value:
-        return f"`{value}`"
-    return f"`` {value} ``"
-
-
-def cell(text: str) -> str:
-    """A table cell: pipes escaped (GitHub needs it even inside code spans), one line."""
-    return text.replace("|", "\\|").replace("\n", "<br>")
-
-
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
     """A GitHub table; `align` holds one character per column, `r` for right-aligned."""
     rule = ["---:" if align[i : i + 1] == "r" else "---" for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return lines
+    return ["| " + " | ".join(map(cell, cells)) + " |" for cells in (header, rule, *rows)]
+
+
+# A maximal backtick run, content, and the next run of the same length (CommonMark's code span).
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def message(value: str) -> str:
+    """A message (a finding, a diagnostic) in markdown: its code spans as code, the rest as text.
+
+    Messages mark values as inline code (made by :func:`escape.code`); every piece is escaped
+    again here, so a message that interpolated a value without it cannot inject anything either.
+    """
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(value):
+        content = m.group(2)
+        if content.startswith(" ") and content.endswith(" ") and content.strip(" "):
+            content = content[1:-1]
+        out += [text(value[pos : m.start()]), code(content)]
+        pos = m.end()
+    return "".join([*out, text(value[pos:])])
 
 
 # --- the topology, read back from a plan document -----------------------------------------------
@@ -228,10 +204,6 @@ def _topic_map(doc: Mapping[str, Any]) -> list[str]:
     return table(("cluster", "topics once replication has settled"), rows)
 
 
-def _fence(body: str) -> list[str]:
-    return ["```mermaid", body.rstrip("\n"), "```"]
-
-
 def plan(doc: Mapping[str, Any]) -> str:
     """A plan as a PR comment: summary, clusters, flows, diagram, topic map, resources."""
     topo = topology(doc)
@@ -261,7 +233,7 @@ def plan(doc: Mapping[str, Any]) -> str:
         "",
         "### Topology",
         "",
-        *_fence(mermaid(topo)),
+        fence(mermaid(topo), "mermaid"),
         "",
         *table(
             ("flow", "MirrorMaker", "topics", "excluded", "policy", "enabled"),
@@ -271,7 +243,7 @@ def plan(doc: Mapping[str, Any]) -> str:
                     code(f.mirrormaker),
                     ", ".join(code(t) for t in f.topics),
                     ", ".join(code(t) for t in f.topics_exclude) or "(none)",
-                    f.policy,
+                    text(f.policy),
                     "yes" if f.enabled else "**no**",
                 )
                 for f in topo.flows
@@ -286,14 +258,14 @@ def plan(doc: Mapping[str, Any]) -> str:
         "",
         *table(
             ("type", "name", "options"),
-            [(r["type"].rsplit(":", 1)[-1], code(r["name"]), _options(r)) for r in custom],
+            [(text(r["type"].rsplit(":", 1)[-1]), code(r["name"]), _options(r)) for r in custom],
         ),
         "",
         "</details>",
     ]
     diagnostics = doc.get("diagnostics") or []
     if diagnostics:
-        lines += ["", "### Diagnostics", "", *[f"- warning: {d}" for d in diagnostics]]
+        lines += ["", "### Diagnostics", "", *[f"- warning: {text(d)}" for d in diagnostics]]
     return "\n".join(lines) + "\n"
 
 
@@ -320,8 +292,26 @@ _LEVEL_TITLES = {
 
 
 def marker(stack: str) -> str:
-    """An HTML comment that identifies a stack's section in a sticky comment."""
-    return f"<!-- aiven-kafka-replication diff {stack} -->"
+    """An HTML comment that identifies a stack's section in a sticky comment.
+
+    The stack name is written as escaped text, `>` behind a backslash, so it cannot end the
+    comment (`-->`) or the line."""
+    return f"<!-- aiven-kafka-replication diff {text(stack)} -->"
+
+
+def error(command: str, stack: str, error_text: str) -> str:
+    """The section of a stack whose `plan` or `diff` failed (exit 2): a heading, a warning that
+    nothing was reviewed, and the error in a fenced block it cannot close."""
+    lines = [marker(stack)] if command == "diff" else []
+    lines += [
+        f"## Replication {command}: {code(stack)}",
+        "",
+        "> [!CAUTION]",
+        f"> **The {command} failed**: nothing in this change is reviewed for this stack until the error is fixed.",
+        "",
+        fence(error_text, "text"),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _change_detail(change: diffs.Change) -> str:
@@ -353,10 +343,10 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
     notices = [f for f in result.findings if f.level not in diffs.FAILING_LEVELS]
     if blocking:
         lines += ["> [!CAUTION]", "> **This change destroys data or interrupts replication.**", ">"]
-        lines += [f"> - **{_LEVEL_TITLES[f.level]}**: {f.message}" for f in blocking]
+        lines += [f"> - **{_LEVEL_TITLES[f.level]}**: {message(f.message)}" for f in blocking]
         lines.append("")
     if notices:
-        lines += ["> [!NOTE]"] + [f"> - {f.message}" for f in notices] + [""]
+        lines += ["> [!NOTE]"] + [f"> - {message(f.message)}" for f in notices] + [""]
     if not result.changes:
         lines += ["No changes to Aiven resources.", ""]
     else:
@@ -376,7 +366,7 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
             *table(
                 ("", "resource", "type", "what changes"),
                 [
-                    (f"{code(diffs.symbol(c.action))} {c.action}", code(c.name), c.kind, _change_detail(c))
+                    (f"{code(diffs.symbol(c.action))} {c.action}", code(c.name), text(c.kind), _change_detail(c))
                     for c in result.changes
                 ],
             ),
@@ -401,7 +391,7 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
     lines += [
         "<details><summary>Topology after this change</summary>",
         "",
-        *_fence(mermaid(topology(head))),
+        fence(mermaid(topology(head)), "mermaid"),
         "",
         "</details>",
     ]

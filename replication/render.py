@@ -1,7 +1,8 @@
 """Render an offline plan for people (a tree like `pulumi preview`) and for tools (stable JSON).
 
 Secrets are masked in every format: rendering goes through :func:`masked`, which replaces every
-:class:`~replication.engine.Secret` with `[secret]` before anything is formatted.
+:class:`~replication.engine.Secret` with `[secret]` before anything is formatted. Every line of the
+text is one line for a terminal (:func:`escape.line`); JSON escapes what it cannot carry itself.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from replication.engine import PlanResult, Registration, Secret, Unknown
+from replication.escape import line
 
 MASK = "[secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -119,7 +121,7 @@ def text(result: PlanResult) -> str:
     ]
     if imported:
         lines.append(f"    = {len(imported)} to import")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(line, lines)) + "\n"
 
 
 def plan_document(result: PlanResult) -> dict[str, Any]:

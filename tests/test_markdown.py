@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replication import cli, markdown, render
+from replication import cli, escape, markdown, render
 from tests.conftest import ROOT, Plan
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -42,12 +42,12 @@ def decode(label: str) -> list[str]:
         code = m.group(1)
         return chr(int(code)) if code.isdigit() else html.unescape(f"&{code};")
 
-    return [_ENTITY.sub(entity, line) for line in label.split(markdown.BREAK)]
+    return [_ENTITY.sub(entity, line) for line in label.split(escape.BREAK)]
 
 
 def check_label(label: str) -> None:
     """Nothing in a label may end it or open a shape: only `<br/>` and entity codes are markup."""
-    bare = _ENTITY.sub("", label.replace(markdown.BREAK, ""))
+    bare = _ENTITY.sub("", label.replace(escape.BREAK, ""))
     bad = set(bare) & set('"|[](){}<>#;`')
     assert not bad, f"unescaped {sorted(bad)} in label {label!r}"
 
@@ -108,22 +108,22 @@ def test_the_parser_rejects_broken_graphs(bad: str) -> None:
 
 
 def test_regex_labels_are_escaped() -> None:
-    assert markdown.mermaid_text(r".*[\-\.]internal") == r".*#91;\-\.#93;internal"
-    assert markdown.mermaid_text('say "hi" | <b> (x) {y} #1;') == (
+    assert escape.mermaid_text(r".*[\-\.]internal") == r".*#91;\-\.#93;internal"
+    assert escape.mermaid_text('say "hi" | <b> (x) {y} #1;') == (
         "say #quot;hi#quot; #124; #lt;b#gt; #40;x#41; #123;y#125; #35;1#59;"
     )
 
 
 @given(st.text())
 def test_any_label_text_survives_escaping(text: str) -> None:
-    escaped = markdown.mermaid_text(text)
+    escaped = escape.mermaid_text(text)
     check_label(escaped)
-    assert decode(escaped) == [text.replace("\n", " ")]
+    assert decode(escaped) == [escape.line(text)]  # one line: breaks and controls shown visibly
 
 
 def test_cells_escape_pipes_and_code_survives_backticks() -> None:
-    assert markdown.cell("`a|b`") == "`a\\|b`"
-    assert markdown.code("a`b") == "`` a`b ``"
+    assert escape.cell("`a|b`") == "`a\\|b`"
+    assert escape.code("a`b") == "``a`b``"
 
 
 # --- the plan in markdown, on every stack ------------------------------------------------------
