@@ -165,11 +165,13 @@ def test_one_stacks_section_cannot_fold_anothers(base: dict[str, Any]) -> None:
 
 
 def test_the_diff_error_section_on_stdout(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["diff", "--stack", "dev", "--base", "no-such-ref", "--dir", str(repo), "--format", "markdown"])
+    ref = "x\n````\n<img src=x onerror=alert(1)>"
+    code = cli.main(["diff", "--stack", "dev", "--base", ref, "--dir", str(repo), "--format", "markdown"])
     out, err = capsys.readouterr()
-    assert code == 2 and err.startswith("error: git rev-parse")
+    assert code == 2 and err.startswith("error: base ref")
     assert out.startswith(markdown.marker("dev") + "\n## Replication diff: `dev`\n")
     root = rendered(out)
+    assert tags(root) == ["h2", "code", "blockquote", "p", "strong", "pre", "code"]
     assert [p.text() for p in root.iter("pre")] == [err]
 
 
