@@ -376,7 +376,8 @@ def document(diff: Diff) -> dict[str, Any]:
 
 def json_text(diff: Diff) -> str:
     """The diff as sorted, indented JSON."""
-    return json.dumps(document(diff), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # ASCII only: JSON's escapes also cover C1 controls and bidirectional overrides, on a terminal too.
+    return json.dumps(document(diff), indent=2, sort_keys=True) + "\n"
 
 
 def text(diff: Diff) -> str:

@@ -104,7 +104,7 @@ def text(value: object) -> str:
 
 
 def cell(fragment: str) -> str:
-    """One GFM table cell holding an inline fragment made by :func:`code` and :func:`text`.
+    """One GFM table cell holding an inline fragment made by `code` and `text`.
 
     Threat: GFM splits a row at every `|` before it reads code spans, so a pipe in a value adds a
     cell, and a CR or LF ends the row (and the next line is a row of the attacker's). Every pipe is
