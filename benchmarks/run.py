@@ -6,7 +6,8 @@ Every measurement runs in a fresh subprocess (`benchmarks.measure`), so runs sha
 Program and floor alternate, pair by pair, and their ratio is taken per pair; the report gives the
 median. 2x2 is the recipe itself (`Pulumi.dev.yaml`); other sizes are generated rings
 (`benchmarks.generate`). The start-up floor is `python -c "import pulumi, pulumi_aiven"`, and
-the recipe plan is the whole `python -m replication plan --stack dev` process.
+the recipe plan is the whole `python -m replication plan --stack dev` process. The dev stack's
+`diff` is timed against its `plan` the same way (`benchmarks.diff_speed`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import generate
+from benchmarks import diff_speed, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPE = "2x2"
@@ -136,8 +137,15 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(sizes: list[Size], floors: list[float], plans: list[float], info: dict[str, str]) -> tuple[str, bool]:
-    """The results as Markdown, and whether every target was met."""
+def report(
+    sizes: list[Size],
+    floors: list[float],
+    plans: list[float],
+    info: dict[str, str],
+    diff_pairs: tuple[list[float], list[float]] | None = None,
+) -> tuple[str, bool]:
+    """The results as Markdown, and whether every target was met. `diff_pairs`: the dev stack's
+    plan and diff times (:func:`diff_speed.measure`), if measured."""
     lines = [
         f"Machine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, pulumi {info['pulumi']}, "
         f"pulumi-aiven {info['pulumi-aiven']}; {info['platform']}.",
@@ -161,6 +169,7 @@ def report(sizes: list[Size], floors: list[float], plans: list[float], info: dic
         f"Start-up floor (`python -c \"import pulumi, pulumi_aiven\"`): {statistics.median(floors):.3f} s; "
         f"recipe plan (`python -m replication plan --stack dev`): {statistics.median(plans):.3f} s; "
         f"ratio {startup_ratio:.2f}x (median of {len(plans)} pairs).",
+        *(["", diff_speed.summary(*diff_pairs)] if diff_pairs else []),
         "",
         "| target | measured | verdict |",
         "| --- | --- | --- |",
@@ -188,6 +197,9 @@ def report(sizes: list[Size], floors: list[float], plans: list[float], info: dic
             per_b <= per_a * GROWTH_TOLERANCE,
         )
     target("recipe plan ≤ 1.5x the start-up floor", f"{startup_ratio:.2f}x", startup_ratio <= 1.5)
+    if diff_pairs:
+        diff_ratio = diff_speed.ratio(*diff_pairs)
+        target(f"dev-stack diff ≤ {diff_speed.TARGET}x its plan", f"{diff_ratio:.2f}x", diff_ratio <= diff_speed.TARGET)
     return "\n".join(lines) + "\n", all(verdicts)
 
 
@@ -217,13 +229,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             sizes.append(size)
     print("start-up:", file=log)
     floors, plans = startup(args.pairs, log)
-    text, ok = report(sizes, floors, plans, info)
+    print("diff:", file=log)
+    diff_pairs = diff_speed.measure(args.pairs, log)
+    text, ok = report(sizes, floors, plans, info, diff_pairs)
     sys.stdout.write(text)
     if args.json:
         raw = {
             "machine": info,
             "sizes": {s.label: {"program": s.program, "floor": s.floor} for s in sizes},
             "startup": {"import": floors, "recipe_plan": plans},
+            "diff": {"plan": diff_pairs[0], "diff": diff_pairs[1]},
         }
         args.json.write_text(json.dumps(raw, indent=1) + "\n")
     return 0 if ok else 1

@@ -98,17 +98,15 @@ def resolve_commit(top: Path, ref: str) -> str:
     return proc.stdout.strip()
 
 
-def config_at(ref: str, stack_file: Path) -> BaseConfig:
-    """The stack file's content at `ref` in its own repository (None when absent there)."""
-    path = stack_file.resolve()
-    top = repository(path.parent)
+def config_at(ref: str, stack_file: Path, top: Path | None) -> BaseConfig:
+    """The stack file's content at `ref` in its repository `top` (None when absent there)."""
     if top is None:
         raise BaseError(
             f"no base version of {stack_file}: it is not in a git repository; "
             "pass its base version with --base-config FILE"
         )
     commit = resolve_commit(top, ref)
-    relative = path.relative_to(top).as_posix()
+    relative = stack_file.resolve().relative_to(top).as_posix()
     origin = f"{relative} at {ref} in {top}"
     proc = _git(top, "cat-file", "blob", f"{commit}:{relative}")
     if proc.returncode != 0:
@@ -213,20 +211,22 @@ def plan_base(
     """Find and plan the base of `stack`. `head` is the working tree's stack file content and plan
     document (reused when code and config are the same). `ref` names the base commit, `base_config`
     a file holding the base version of the stack file; at least one is needed."""
+    if ref is None and base_config is None:
+        raise BaseError("diff needs a base: --base REF, --base-config FILE, or both")
+    top = repository(project_dir.resolve()) if ref is not None else None
     if base_config is not None:
         config = config_file(base_config)
         versioned_with_code = ref is not None
-    elif ref is not None:
-        config = config_at(ref, stack_file)
-        versioned_with_code = repository(stack_file.resolve().parent) == repository(project_dir.resolve())
     else:
-        raise BaseError("diff needs a base: --base REF, --base-config FILE, or both")
+        assert ref is not None
+        config_top = repository(stack_file.resolve().parent)
+        config = config_at(ref, stack_file, config_top)
+        versioned_with_code = config_top == top
     label = ref or str(base_config)
     if config.text is None:
         return Base(config, None, "reused", "nothing to plan")
     name = stack_file.name
     if ref is not None and versioned_with_code:
-        top = repository(project_dir.resolve())
         if top is None:
             raise BaseError(f"--base {ref}: the project directory {project_dir} is not in a git repository")
         commit = resolve_commit(top, ref)

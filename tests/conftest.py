@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.diff_speed import copy_project
 from replication import engine
 from tests.contract import contract
 
@@ -40,14 +40,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repo holding a copy of the project, its first commit being the base (for `diff` tests)."""
-    dest = tmp_path / "repo"
-    dest.mkdir()
-    for name in PROJECT_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / name)
+    dest = copy_project(tmp_path / "repo", PROJECT_FILES)
     git(dest, "init", "-q")
     git(dest, "add", ".")
     git(dest, "commit", "-q", "-m", "base")

@@ -9,13 +9,13 @@ subprocess when it differs, and both give the same plan for the same code.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.diff_speed import copy_project
 from replication import base as bases
 from replication import cli, render
 from replication import diff as diffs
@@ -101,13 +101,7 @@ def test_a_monorepo_reads_stacks_beside_the_project_at_the_ref(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mono = tmp_path / "mono"
-    for name in PROJECT_FILES:
-        src, dest = ROOT / name, mono / "infra" / name
-        if src.is_dir():
-            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest)
+    copy_project(mono / "infra", PROJECT_FILES)
     new_repo(mono, {"stacks/Pulumi.live.yaml": DEV})
     stack_file = mono / "stacks" / "Pulumi.live.yaml"
     commit_file(stack_file, BIGGER)
@@ -159,6 +153,10 @@ def test_base_config_gives_the_base_version(tmp_path: Path, repo: Path, capsys: 
     assert (code, actions(out)) == (0, PLAN_CHANGE)
     assert json.loads(out)["base"] == str(old)
     assert err == f"base: {old} (--base-config), planned in process, with the working tree's code (no --base ref names other code)\n"
+    # With --base too, the code is the project's at that ref.
+    code, out, err = diff(capsys, repo, "--base-config", str(old), "--config", str(new), "--base", "HEAD")
+    assert (code, actions(out)) == (0, PLAN_CHANGE)
+    assert err.endswith("planned in process, with the working tree's code (the same as HEAD's)\n")
     code, out, err = diff(capsys, repo, "--base-config", str(tmp_path / "nowhere.yaml"), "--config", str(new))
     assert (code, out) == (2, "")
     assert err == f"error: --base-config {tmp_path / 'nowhere.yaml'}: cannot read it: No such file or directory\n"

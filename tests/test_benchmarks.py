@@ -5,13 +5,15 @@ No timings here: the targets are reported by `python -m benchmarks.run`, not ass
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import generate, measure, run
-from replication import config
+from benchmarks import diff_speed, generate, measure, run
+from replication import cli, config
 from replication.engine import PlanResult
 from tests.conftest import ROOT, Plan
 
@@ -127,6 +129,21 @@ def test_report_misses_each_target_it_names() -> None:
     growing = [_size("2x2", 8, 0.1, 0.1), _size("12x100", 1262, 2.2, 2.0), _size("20x500", 10121, 22.0, 16.0)]
     assert not run.report(growing, [0.5], [0.6], run.machine())[1]
     assert not run.report(good, [0.5], [0.8], run.machine())[1]
+    text, ok = run.report(good, [0.5], [0.6], run.machine(), ([1.0, 1.0, 1.0], [1.2, 1.5, 1.1]))
+    assert ok and "| dev-stack diff ≤ 1.3x its plan | 1.20x | PASS |" in text
+    assert "ratio 1.20x (median of 3 pairs: 1.20, 1.50, 1.10)" in text
+    assert not run.report(good, [0.5], [0.6], run.machine(), ([1.0, 1.0, 1.0], [1.4, 1.5, 1.1]))[1]
+
+
+def test_the_diff_benchmark_times_a_stack_file_change_planned_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cmd = diff_speed.commands(diff_speed.scratch_repo(tmp_path))["diff"]
+    assert cmd[:4] == [sys.executable, "-m", "replication", "diff"]
+    assert cli.main(cmd[3:]) == 0
+    out, err = capsys.readouterr()
+    assert "planned in process, with the working tree's code (the same as HEAD~1's)" in err
+    assert [(c["name"], c["action"]) for c in json.loads(out)["changes"]] == [("source-topic-orders", "create")]
 
 
 def test_only_plain_exports_skip_resolution() -> None:
