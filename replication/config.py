@@ -283,6 +283,11 @@ class ClusterSpec(Model):
     """Topics to create on this cluster, by name."""
     known_topics: list[TopicName] = Field(default_factory=list)
     """Topics that already exist on an existing or external cluster (for the topic map only)."""
+    renamed_from: Alias | None = None
+    """The cluster's previous alias, after renaming its key: its resources keep their state (Pulumi
+    `aliases`) instead of being deleted and created again. Keep `serviceName` (or
+    `external.endpointName`) as it was. Remote topics are still renamed (`<old>.<topic>` becomes
+    `<new>.<topic>`). Remove it once every stack has run `pulumi up`."""
 
     @property
     def managed(self) -> bool:
@@ -646,7 +651,13 @@ class StackConfig(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
-        issues = [*check_references(self), *check_protection(self), *check_adopt(self), *check_access(self)]
+        issues = [
+            *check_references(self),
+            *check_renames(self),
+            *check_protection(self),
+            *check_adopt(self),
+            *check_access(self),
+        ]
         if issues:
             raise ValueError(_relative((issue.path, issue.message) for issue in issues))
         return self
@@ -754,6 +765,36 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
                     f"no credential {ref!r} in {NAMESPACE}:credentials "
                     f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
                 )
+
+
+def check_renames(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """`renamedFrom`: an alias no cluster holds now, claimed once, and a rename that keeps the
+    service (or endpoint) name, without which the aliases would keep nothing."""
+    claimed: dict[str, str] = {}
+    for alias, cluster in cfg.clusters.items():
+        old = cluster.renamed_from
+        if old is None:
+            continue
+        at = f"clusters.{alias}.renamedFrom"
+        if old == alias:
+            yield ConfigIssue(at, f"{old!r} is this cluster's alias: give the alias it had before, or remove the key")
+        elif old in cfg.clusters:
+            yield ConfigIssue(at, f"{old!r} is still the alias of clusters.{old}: its resources cannot move")
+        elif old in claimed:
+            yield ConfigIssue(at, f"{old!r} is already the renamedFrom of clusters.{claimed[old]}")
+        claimed.setdefault(old, alias)
+        if cluster.external is not None and cluster.external.endpoint_name is None:
+            yield ConfigIssue(
+                f"clusters.{alias}.external.endpointName",
+                f"defaults to the alias {alias!r}, so the endpoint would still be replaced: set it to {old!r} "
+                "(or to its name) to keep it",
+            )
+        elif cluster.external is None and cluster.service_name is None:
+            yield ConfigIssue(
+                f"clusters.{alias}.serviceName",
+                f"defaults to the alias {alias!r}, so the service would still be replaced: set it to {old!r} "
+                "(or to its name) to keep it",
+            )
 
 
 # --- data safety and adopt mode -----------------------------------------------------------------

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from replication import provider_schema, render
+from replication import provider_schema, rename_advice, render
 from replication.escape import code, line
 
 Action = Literal["create", "update", "replace", "delete"]
@@ -198,6 +198,8 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: s
                 Change(urn, after["type"], after["name"], action, inputs, options, before, after, origin.get(urn))
             )
     found = [f for c in changes for f in findings(c)]
+    fixes = rename_advice.advice(changes)
+    found = [replace(f, message=f"{f.message} {fixes[f.name]}") if f.name in fixes else f for f in found]
     return Diff(
         stack=str(head["stack"]),
         base_ref=base_ref,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aiven as aiven
 
+from replication.components.renaming import previous
 from replication.config import ExternalKafkaSpec
 
 
@@ -26,6 +27,9 @@ class ExternalKafkaClusterArgs:
     """Client certificate key (a secret Output), for mutual TLS."""
     import_id: str | None = None
     """Import ID of the existing endpoint in adopt mode: `project/endpoint_id`."""
+    renamed_from: str | None = None
+    """The component's previous name (the cluster's previous alias): the endpoint answers to its
+    name under it too (Pulumi `aliases`)."""
 
 
 class ExternalKafkaCluster(pulumi.ComponentResource):
@@ -57,7 +61,11 @@ class ExternalKafkaCluster(pulumi.ComponentResource):
                 ssl_client_cert=spec.ssl_client_cert,
                 ssl_client_key=_secret(args.ssl_client_key),
             ),
-            opts=pulumi.ResourceOptions(parent=self, import_=args.import_id),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                import_=args.import_id,
+                aliases=previous(args.renamed_from and f"{args.renamed_from}-endpoint"),
+            ),
         )
         self.endpoint_id = self.endpoint.id
         self.register_outputs({"endpointId": self.endpoint_id})

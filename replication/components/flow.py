@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aiven as aiven
 
+from replication.components.renaming import previous
 from replication.config import FlowSpec
 
 
@@ -26,6 +27,9 @@ class ReplicationFlowArgs:
     """The validated flow settings."""
     import_id: str | None = None
     """Import ID of the existing flow in adopt mode: `project/mirrormaker_service/source/target`."""
+    renamed_from: str | None = None
+    """The component's previous name, when a cluster it joins was renamed: the flow answers to its
+    name under it too (Pulumi `aliases`)."""
 
 
 class ReplicationFlow(pulumi.ComponentResource):
@@ -62,7 +66,12 @@ class ReplicationFlow(pulumi.ComponentResource):
             follower_fetching_enabled=spec.follower_fetching,
             offset_lag_max=spec.offset_lag_max,
             # One flow per (MirrorMaker, source, target): a replacement must delete the old first.
-            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True, import_=args.import_id),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                delete_before_replace=True,
+                import_=args.import_id,
+                aliases=previous(args.renamed_from and f"{args.renamed_from}-flow"),
+            ),
         )
         self.enabled = self.flow.enable
         self.register_outputs({"enabled": self.enabled})

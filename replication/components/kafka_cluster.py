@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aiven as aiven
 
 from replication import adoption
+from replication.components.renaming import previous
 from replication.components.service import ServiceArgs
 from replication.config import TopicSpec
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names, to_wire
@@ -27,6 +28,9 @@ class KafkaClusterArgs(ServiceArgs):
     """Broker settings in the provider's wire names (`kafka_user_config.kafka`)."""
     topics: Mapping[str, TopicSpec] = field(default_factory=dict)
     """Topics to create, by name."""
+    renamed_from: str | None = None
+    """The component's previous name (the cluster's previous alias): the service and the topics
+    answer to their names under it too (Pulumi `aliases`), so the rename keeps them."""
 
 
 class KafkaCluster(pulumi.ComponentResource):
@@ -62,7 +66,7 @@ class KafkaCluster(pulumi.ComponentResource):
             maintenance_window_time=args.maintenance_time,
             kafka_user_config=user_config,
             termination_protection=args.termination_protection,
-            opts=args.service_options(self),
+            opts=args.service_options(self, previous(args.renamed_from and f"{args.renamed_from}-kafka")),
         )
         self.service_name = self.service.service_name
         self.service_uri = pulumi.Output.secret(self.service.service_uri)
@@ -87,6 +91,7 @@ class KafkaCluster(pulumi.ComponentResource):
                     parent=self,
                     protect=args.protect,
                     import_=adoption.topic_id(args.project, args.service_name, topic) if args.adopt else None,
+                    aliases=previous(args.renamed_from and f"{args.renamed_from}-topic-{topic}"),
                 ),
             )
 

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aiven as aiven
 
 from replication import adoption
+from replication.components.renaming import previous
 from replication.components.service import ServiceArgs
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names
 
@@ -27,6 +28,8 @@ class ClusterAttachment:
     """Consumer/producer tuning of this integration, in the provider's wire names."""
     integration_id: str | None = None
     """Aiven ID of the existing integration, imported in adopt mode."""
+    renamed_from: str | None = None
+    """The cluster's previous alias: the integration answers to its name under it too (Pulumi `aliases`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +104,7 @@ class MirrorMaker(pulumi.ComponentResource):
                     parent=self,
                     delete_before_replace=True,
                     import_=_integration_import(args, alias, attachment),
+                    aliases=previous(attachment.renamed_from and f"{name}-integration-{attachment.renamed_from}"),
                 ),
             )
             self.integrations[alias] = integration

@@ -12,6 +12,7 @@ from replication.components.external_cluster import ExternalKafkaCluster, Extern
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
+from replication.components.renaming import previous
 from replication.components.user import UserAccess, UserAccessArgs
 from replication.provider_schema import to_wire
 from replication.topology import TopologyPlan
@@ -83,8 +84,9 @@ class Replication(pulumi.ComponentResource):
                     topics=cluster.topics,
                     protect=cfg.protect,
                     adopt=adopt is not None,
+                    renamed_from=cluster.renamed_from,
                 ),
-                child,
+                _renamed(child, cluster.renamed_from),
             )
         self.external_clusters = {
             alias: ExternalKafkaCluster(
@@ -96,8 +98,9 @@ class Replication(pulumi.ComponentResource):
                     sasl_password=_credential(args.credentials, cluster.external.sasl_password),
                     ssl_client_key=_credential(args.credentials, cluster.external.ssl_client_key),
                     import_id=adoption.integration_id(cfg.project, adopt.endpoints[alias]) if adopt else None,
+                    renamed_from=cluster.renamed_from,
                 ),
-                child,
+                _renamed(child, cluster.renamed_from),
             )
             for alias, cluster in cfg.clusters.items()
             if cluster.external is not None
@@ -131,6 +134,7 @@ class Replication(pulumi.ComponentResource):
                             reach[alias],
                             tuning=to_wire(spec.integrations.get(alias)),
                             integration_id=adopt.integrations[mm.key][alias] if adopt else None,
+                            renamed_from=cfg.clusters[alias].renamed_from,
                         )
                         for alias in mm.attached
                     },
@@ -145,6 +149,9 @@ class Replication(pulumi.ComponentResource):
         for mm in plan.mirrormakers:
             runner = self.mirrormakers[mm.key]
             for flow in mm.flows:
+                was = {end: cfg.clusters[end].renamed_from for end in (flow.source, flow.target)}
+                before = f"{was[flow.source] or flow.source}-to-{was[flow.target] or flow.target}"
+                renamed_from = before if any(was.values()) else None
                 self.flows[flow.key] = ReplicationFlow(
                     f"{flow.source}-to-{flow.target}",
                     ReplicationFlowArgs(
@@ -156,8 +163,9 @@ class Replication(pulumi.ComponentResource):
                         import_id=adoption.flow_id(cfg.project, mm.service_name, flow.source, flow.target)
                         if adopt
                         else None,
+                        renamed_from=renamed_from,
                     ),
-                    child,
+                    _renamed(child, renamed_from),
                 )
                 self.flow_summaries.append(
                     {
@@ -178,6 +186,7 @@ class Replication(pulumi.ComponentResource):
                     user=user,
                     service_names={alias: self.clusters[alias].service_name for alias in user.clusters},
                     password=_credential(args.credentials, user.password),
+                    renamed_from={a: c.renamed_from for a, c in cfg.clusters.items() if c.renamed_from},
                 ),
                 child,
             )
@@ -218,6 +227,13 @@ class Replication(pulumi.ComponentResource):
                 "userPasswords": self.user_passwords,
             }
         )
+
+
+def _renamed(opts: pulumi.ResourceOptions, previous_name: str | None) -> pulumi.ResourceOptions:
+    """`opts`, answering also to the component's name before a cluster rename (`renamedFrom`)."""
+    if previous_name is None:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=previous(previous_name)))
 
 
 def _credential(credentials: pulumi.Output[dict[str, str]] | None, name: str | None) -> pulumi.Output[str] | None:

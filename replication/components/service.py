@@ -53,10 +53,14 @@ class ServiceArgs:
         # so unsetting it turns Aiven's protection off again.
         return True if self.protect else None
 
-    def service_options(self, parent: pulumi.Resource) -> pulumi.ResourceOptions:
-        """Options of the service resource: parented, protected and imported as configured."""
+    def service_options(
+        self, parent: pulumi.Resource, aliases: list[pulumi.Input[str | pulumi.Alias]] | None = None
+    ) -> pulumi.ResourceOptions:
+        """Options of the service resource: parented, protected and imported as configured, and
+        answering to `aliases` (its names before a rename)."""
         return pulumi.ResourceOptions(
             parent=parent,
             protect=self.protect,
             import_=adoption.service_id(self.project, self.service_name) if self.adopt else None,
+            aliases=aliases,
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aiven as aiven
 
 from replication.access import UserPlan
+from replication.components.renaming import previous
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class UserAccessArgs:
     """Service name of each cluster in `user.clusters`, by alias: outputs, so users and ACLs wait for their cluster."""
     password: pulumi.Input[str] | None = None
     """The password (a secret Output from `credentials`); None to let Aiven generate it on the first cluster."""
+    renamed_from: Mapping[str, str] = field(default_factory=dict)
+    """Previous alias of each renamed cluster (`renamedFrom`), by alias: its user and ACL entries answer
+    to their names under it too (Pulumi `aliases`)."""
 
 
 class UserAccess(pulumi.ComponentResource):
@@ -55,7 +59,7 @@ class UserAccess(pulumi.ComponentResource):
                 service_name=args.service_names[alias],
                 username=user.username,
                 password=shared,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, aliases=_previous(args, alias, f"{name}-{{}}")),
             )
             self.users[alias] = created
             if shared is None:
@@ -73,7 +77,16 @@ class UserAccess(pulumi.ComponentResource):
                     username=user.username,
                     topic=acl.topic,
                     permission=acl.permission,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        aliases=_previous(args, acl.cluster, f"{name}-{{}}-{acl.permission}-{acl.topic}"),
+                    ),
                 )
             )
         self.register_outputs({"password": self.password})
+
+
+def _previous(args: UserAccessArgs, alias: str, pattern: str) -> list[pulumi.Input[str | pulumi.Alias]] | None:
+    """Aliases of a child named `pattern` with the cluster alias in `{}`, when that cluster was renamed."""
+    old = args.renamed_from.get(alias)
+    return previous(pattern.format(old) if old else None)
