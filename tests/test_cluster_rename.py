@@ -159,3 +159,28 @@ def test_advice_pairs_only_the_same_service_under_cluster_components() -> None:
     assert list(rename_advice.advice([gone, new])) == ["a-kafka"]
     assert rename_advice.advice([gone, other]) == {}
     assert rename_advice.advice([gone, loose]) == {}
+
+
+def test_users_and_acls_follow_the_rename(plan: Plan, tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "active-active.yaml").read_text()
+    stack_file = tmp_path / "active-active.yaml"
+    stack_file.write_text(
+        text.replace("    eu:\n      serviceName", "    europe:\n      renamedFrom: eu\n      serviceName")
+        .replace("source: eu,", "source: europe,")
+        .replace("target: eu,", "target: europe,")
+        .replace("clusters: [eu, us]", "clusters: [europe, us]")
+    )
+    base = plan("active-active", stack_file=ROOT / "examples" / "active-active.yaml")
+    urns = compare(snapshot_of(base), plan("active-active", stack_file=stack_file))
+    renamed = {old.rsplit("::", 1)[-1]: new.rsplit("::", 1)[-1] for old, new in urns.renamed.items()}
+    assert renamed["user-orders-service-eu"] == "user-orders-service-europe"
+    assert renamed["user-orders-service-eu-readwrite-orders"] == "user-orders-service-europe-readwrite-orders"
+    assert renamed["user-analytics-eu-read-us.orders"] == "user-analytics-europe-read-us.orders"
+    # Only the ACL entries of remote topics named after the old alias go: their topics are new ones.
+    assert sorted(u.rsplit("::", 1)[-1] for u in urns.replaced) == [
+        "user-analytics-us-read-eu.orders", "user-analytics-us-read-eu.payments", "user-orders-service-us-read-eu.orders",
+    ]
+    assert sorted(u.rsplit("::", 1)[-1] for u in urns.added) == [
+        "user-analytics-us-read-europe.orders", "user-analytics-us-read-europe.payments",
+        "user-orders-service-us-read-europe.orders",
+    ]

@@ -59,7 +59,7 @@ class UserAccess(pulumi.ComponentResource):
                 service_name=args.service_names[alias],
                 username=user.username,
                 password=shared,
-                opts=pulumi.ResourceOptions(parent=self, aliases=_previous(args, alias, f"{name}-{{}}")),
+                opts=pulumi.ResourceOptions(parent=self, aliases=_previous(args, name, alias)),
             )
             self.users[alias] = created
             if shared is None:
@@ -79,14 +79,16 @@ class UserAccess(pulumi.ComponentResource):
                     permission=acl.permission,
                     opts=pulumi.ResourceOptions(
                         parent=self,
-                        aliases=_previous(args, acl.cluster, f"{name}-{{}}-{acl.permission}-{acl.topic}"),
+                        aliases=_previous(args, name, acl.cluster, f"-{acl.permission}-{acl.topic}"),
                     ),
                 )
             )
         self.register_outputs({"password": self.password})
 
 
-def _previous(args: UserAccessArgs, alias: str, pattern: str) -> list[pulumi.Input[str | pulumi.Alias]] | None:
-    """Aliases of a child named `pattern` with the cluster alias in `{}`, when that cluster was renamed."""
+def _previous(
+    args: UserAccessArgs, name: str, alias: str, suffix: str = ""
+) -> list[pulumi.Input[str | pulumi.Alias]] | None:
+    """Aliases of the child `{name}-{alias}{suffix}`, when cluster `alias` was renamed."""
     old = args.renamed_from.get(alias)
-    return previous(pattern.format(old) if old else None)
+    return previous(f"{name}-{old}{suffix}" if old else None)
