@@ -4,8 +4,8 @@ Every string that comes from a stack file (names, patterns, keys, values) or fro
 may be hostile: stack files come from pull requests, and the markdown is posted as a PR comment that
 GitHub renders with raw HTML (`<details>`, `<img>`, `<a>`), autolinks, mentions and emoji. So:
 
-- :func:`code` for a value in markdown (the default for anything from config),
-- :func:`text` for prose in markdown whose characters must not be read as markup,
+- :func:`code` for a value in markdown (anything from config: GitHub links and mentions nothing in code),
+- :func:`text` for the program's prose around values, whose characters must not be read as markup,
 - :func:`cell` for a GFM table cell made of those fragments,
 - :func:`fence` for a fenced code block,
 - :func:`mermaid_label` for a label in a Mermaid flowchart,
@@ -54,12 +54,13 @@ def line(value: object) -> str:
 # --- markdown (CommonMark with GitHub's extensions, raw HTML enabled) ----------------------------
 
 _BACKTICKS = re.compile(r"`+")
-# The ASCII punctuation that can start markup in the middle of a line: code, emphasis, links and
-# images, raw HTML and autolinks, entities, table pipes, strikethrough, math, backslash escapes; `@`
-# (email autolinks), `/` (`//host` links); `.` and `:` unless a space follows (`www.` and
-# `https:` autolinks, `:emoji:`). A backslash makes each a literal character (CommonMark lets it
-# escape any ASCII punctuation); the rest of the punctuation starts nothing after a line's start.
-_MARKUP = re.compile(r"""[\\`*_\[\]<>&|~$@/]|[.:](?!\s)""")
+# The ASCII punctuation that starts markup in the middle of a line: code, emphasis, links and
+# images, raw HTML and `<...>` autolinks, entities, table pipes, strikethrough, math, and the
+# backslash itself. CommonMark lets a backslash escape any ASCII punctuation; the rest starts nothing
+# after a line's start.
+_MARKUP = re.compile(r"[\\`*_\[\]<>&|~$]")
+
+
 def _longest_backtick_run(value: str) -> int:
     return max((len(m.group(0)) for m in _BACKTICKS.finditer(value)), default=0)
 
@@ -88,17 +89,16 @@ def code(value: object) -> str:
 
 
 def text(value: object) -> str:
-    """Literal text inside a line of markdown: after a list marker or a label, in a table cell.
+    """Literal text inside a line of markdown, for the program's own prose and fixed words.
 
     Threat: `*`, `_`, `[`, `![`, `<`, `&`, `~`, `$`, `|`, `` ` `` start emphasis, links, images, raw
-    HTML, entities, strikethrough, math, a table cell or code; `www.`, `https://` and `a@b.c` become
-    links on GitHub. Each such character is backslash-escaped, which also keeps GitHub from
-    autolinking (the escapes split the text where it looks for links). Line breaks, which would end
-    the paragraph, and controls are stand-ins. Not for the start of a line, where `-`, `#` or `1.`
-    would open a block: every line the program writes starts with its own text.
+    HTML, entities, strikethrough, math, a table cell or code. Each is backslash-escaped; line
+    breaks, which would end the paragraph, and controls are stand-ins. Not for the start of a line,
+    where `-`, `#` or `1.` would open a block: every line the program writes starts with its own text.
 
-    GitHub still finds `@mentions` and `#123` references in rendered text: values from config
-    belong in :func:`code`; this is for prose and fixed words.
+    GitHub finds autolinks (`www.`, `https://`, `a@b.c`), `@mentions` and `#123` references in
+    rendered text, escaped or not (it looks after merging the text): a value from config belongs in
+    :func:`code`, where it finds none.
     """
     return _MARKUP.sub(lambda m: "\\" + m.group(0), _visible(str(value)))
 

@@ -37,7 +37,8 @@ def message(value: str) -> str:
     """A message (a finding, a diagnostic) in markdown: its code spans as code, the rest as text.
 
     Messages mark values as inline code (made by :func:`escape.code`); every piece is escaped
-    again here, so a message that interpolated a value without it cannot inject anything either.
+    again here, so a message that interpolated a value without it cannot inject markup either
+    (though GitHub would then autolink or mention in it: values go through `code`).
     """
     out, pos = [], 0
     for m in _CODE_SPAN.finditer(value):
@@ -265,7 +266,9 @@ def plan(doc: Mapping[str, Any]) -> str:
     ]
     diagnostics = doc.get("diagnostics") or []
     if diagnostics:
-        lines += ["", "### Diagnostics", "", *[f"- warning: {text(d)}" for d in diagnostics]]
+        # As on a terminal, in a block: config issues quote values in prose, where GitHub would link
+        # a URL or mention a team.
+        lines += ["", "### Diagnostics", "", fence("\n".join(f"warning: {d}" for d in diagnostics), "text")]
     return "\n".join(lines) + "\n"
 
 

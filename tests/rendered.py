@@ -1,7 +1,9 @@
 """Markdown rendered as GitHub renders a PR comment, read back as an element tree for assertions.
 
 CommonMark with raw HTML passed through (GitHub keeps `<details>`, `<img>`, `<a>`), GFM tables,
-and autolinks of bare URLs (linkify, as GitHub's autolink extension). The HTML is then parsed into
+and autolinks of bare URLs in text. GitHub's autolink extension runs after adjacent text nodes are
+merged, so a backslash-escaped `www\\.x\\.com` is linked all the same: linkify runs here after
+markdown-it's `text_join`, not before it as markdown-it does by default. The HTML is then parsed into
 a tree, so a test can ask what an element is nested in: an unclosed `<details>` from one stack's
 section would contain everything after it.
 """
@@ -13,8 +15,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import linkify
 
-_MD = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable(["table", "linkify"])
+_MD = MarkdownIt("commonmark", {"html": True, "linkify": True}).enable("table")
+_MD.core.ruler.after("text_join", "github_autolink", linkify)
+_NO_AUTOLINKS = MarkdownIt("commonmark", {"html": True}).enable("table")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -74,16 +79,16 @@ class _Builder(HTMLParser):
         self.open.children.append(data)
 
 
-def html(markdown: str) -> str:
-    """The HTML GitHub-like rendering makes of `markdown`."""
-    out: str = _MD.render(markdown)
+def html(markdown: str, autolinks: bool = True) -> str:
+    """The HTML GitHub-like rendering makes of `markdown` (without bare-URL autolinks if asked)."""
+    out: str = (_MD if autolinks else _NO_AUTOLINKS).render(markdown)
     return out
 
 
-def render(markdown: str) -> Element:
+def render(markdown: str, autolinks: bool = True) -> Element:
     """The element tree of the rendered markdown."""
     builder = _Builder()
-    builder.feed(html(markdown))
+    builder.feed(html(markdown, autolinks))
     builder.close()
     return builder.root
 

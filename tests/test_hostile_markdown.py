@@ -30,7 +30,7 @@ HOSTILE = [
     "</details></details></summary>",
     "<script>alert(1)</script>",
     "[click](https://evil.example) ![i](https://evil.example/i.png)",
-    "<https://evil.example> www.evil.example mail@evil.example",
+    "<https://evil.com> www.evil.com https://evil.com mail@evil.com @org/team #1",
     "a|b\r| injected | row |",
     "x\n\n## Injected heading\n\n<img src=x>",
     "\n```\n<img src=x>\n```\n~~~\n",
