@@ -14,7 +14,7 @@ import difflib
 import ipaddress
 import re
 import types
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -209,7 +210,38 @@ def _host_port(value: str) -> str:
 
 
 HostPort = Annotated[str, AfterValidator(_host_port)]
-CredentialName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+_CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----")
+
+
+def _credential_name(value: str) -> str:
+    # The value may be the secret itself, typed where its name belongs: describe it, never show it.
+    if not _CREDENTIAL_NAME.fullmatch(value):
+        if _PEM.search(value):
+            looks = "a PEM block"
+        elif len(value) > 128:
+            looks = f"{len(value)} characters"
+        else:
+            looks = f"{len(value)} characters, not all of them allowed in a name"
+        raise ValueError(
+            f"expected the name of an entry in {NAMESPACE}:credentials (1 to 128 letters, digits, '.', '_' or '-'), "
+            f"got {looks} (value not shown: it may be a secret; put the secret in credentials and its name here)"
+        )
+    return value
+
+
+class _NamesACredential:
+    """Field marker: the value names a `credentials` entry, so it may be a secret typed in the wrong place."""
+
+
+# The schema states the same rule as `_credential_name`, for editors.
+CredentialName = Annotated[
+    str,
+    AfterValidator(_credential_name),
+    WithJsonSchema({"type": "string", "pattern": f"^{_CREDENTIAL_NAME.pattern}$"}),
+    _NamesACredential(),
+]
 
 
 class ExternalKafkaSpec(Model):
@@ -225,7 +257,9 @@ class ExternalKafkaSpec(Model):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     """SASL mechanism, with `SASL_SSL`."""
     sasl_username: Name | None = None
-    """SASL user name, with `SASL_SSL`."""
+    """SASL user name, with `SASL_SSL` (or `saslUsernameCredential`, when the name is itself a secret)."""
+    sasl_username_credential: CredentialName | None = None
+    """Instead of `saslUsername`: name of the entry in the secret `credentials` config that holds the SASL user name."""
     sasl_password: CredentialName | None = None
     """Name of the entry in the secret `credentials` config that holds the SASL password."""
     ssl_ca_cert: Name | None = None
@@ -239,11 +273,16 @@ class ExternalKafkaSpec(Model):
     def _protocol_fields(self) -> ExternalKafkaSpec:
         issues: list[tuple[str, str]] = []
         sasl = {"saslMechanism": self.sasl_mechanism, "saslUsername": self.sasl_username,
-                "saslPassword": self.sasl_password}
+                "saslUsernameCredential": self.sasl_username_credential, "saslPassword": self.sasl_password}
+        if self.sasl_username is not None and self.sasl_username_credential is not None:
+            issues.append(("saslUsernameCredential", "give saslUsername or saslUsernameCredential, not both"))
         if self.security_protocol == "SASL_SSL":
-            issues += [(k, "required with securityProtocol SASL_SSL") for k, v in sasl.items() if v is None]
+            # The user name is given one way or the other.
+            required = {**sasl, "saslUsername": self.sasl_username or self.sasl_username_credential}
+            del required["saslUsernameCredential"]
+            issues += [(k, "required with securityProtocol SASL_SSL") for k, v in required.items() if v is None]
         else:
-            issues += [(k, f"only applies to SASL_SSL, not {self.security_protocol}; got {v!r}")
+            issues += [(k, f"only applies to SASL_SSL, not {self.security_protocol}")
                        for k, v in sasl.items() if v is not None]
         if self.security_protocol == "PLAINTEXT":
             tls = {"sslCaCert": self.ssl_ca_cert, "sslClientCert": self.ssl_client_cert,
@@ -758,12 +797,16 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
         ext = cluster.external
         if ext is None:
             continue
-        for field_name, ref in (("saslPassword", ext.sasl_password), ("sslClientKey", ext.ssl_client_key)):
+        for field_name, ref in (("saslPassword", ext.sasl_password), ("sslClientKey", ext.ssl_client_key),
+                                ("saslUsernameCredential", ext.sasl_username_credential)):
             if ref and ref not in cfg.credentials:
+                # Not echoed: a name that is not there may be the secret itself, typed in the wrong place.
                 yield ConfigIssue(
                     f"clusters.{alias}.external.{field_name}",
-                    f"no credential {ref!r} in {NAMESPACE}:credentials "
-                    f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
+                    f"expected the name of an entry in {NAMESPACE}:credentials (declared: {_names(cfg.credentials)}), "
+                    f"got a {len(ref)}-character value that names none (value not shown: it may be a secret); "
+                    f"set the secret with `pulumi config set --secret --path '{NAMESPACE}:credentials.<name>' <value>` "
+                    "and put <name> here",
                 )
 
 
@@ -830,7 +873,7 @@ def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
     """What the program logs as warnings: without `protect`, open ip filters; while adopting with
     `protect`, that the import only matches services already under termination protection."""
     if not cfg.protect:
-        return list(ip_filter_findings(cfg))
+        return [*ip_filter_findings(cfg), *crossing_findings(cfg)]
     if cfg.adopt is not None:
         return [
             ConfigIssue(
@@ -840,6 +883,25 @@ def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
             )
         ]
     return []
+
+
+def crossing_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Flows that copy data from a cluster this stack does not manage (`existing` or `external`,
+    perhaps another environment's) into one it opens to the internet. Only an unprotected stack
+    can have them: with `protect`, an open ip filter is an error."""
+    # "Open" is what `ip_filter_findings` reports, so there is one rule for it.
+    open_services = {issue.path.partition(".ipFilter")[0] for issue in ip_filter_findings(cfg)}
+    for i, flow in enumerate(cfg.flows):
+        source, target = cfg.clusters.get(flow.source), cfg.clusters.get(flow.target)
+        if source is None or target is None or source.managed or f"clusters.{flow.target}" not in open_services:
+            continue
+        kind = "an existing Aiven service" if source.existing else "an external cluster"
+        yield ConfigIssue(
+            f"flows[{i}]",
+            f"copies data from {flow.source!r} ({kind} this stack does not manage) into {flow.target!r}, whose "
+            "ipFilter admits the whole internet, in a stack without protect: data from another environment "
+            f"becomes reachable from anywhere; restrict clusters.{flow.target}.ipFilter",
+        )
 
 
 def check_adopt(cfg: StackConfig) -> Iterable[ConfigIssue]:
@@ -963,7 +1025,32 @@ def _key_issue(mapping: str, key: Any, msg: str) -> ConfigIssue:
     return ConfigIssue(mapping, _naming(msg, key, "key "))
 
 
-def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
+def _names_a_credential(kind: Any) -> bool:
+    if get_origin(kind) is Annotated and any(isinstance(m, _NamesACredential) for m in get_args(kind)[1:]):
+        return True
+    return any(_names_a_credential(arg) for arg in get_args(kind))
+
+
+def credential_fields() -> frozenset[str]:
+    """The `external.` keys whose value names a `credentials` entry (typed `CredentialName`)."""
+    return frozenset(
+        info.alias or name
+        for name, info in ExternalKafkaSpec.model_fields.items()
+        if _names_a_credential(info.annotation)
+    )
+
+
+# An unknown key so named, or so close to a secret-holding key, may hold a secret: its value is not shown.
+_SECRETISH = re.compile(r"pass|secret|token|credential|private|key$", re.IGNORECASE)
+
+
+def _hides_value(loc: tuple[int | str, ...], secret: Collection[str]) -> bool:
+    """Whether an error at `loc` must not show the value: under a secret key, or in a field that
+    names a credential (where the secret itself is sometimes typed)."""
+    return bool(loc) and (str(loc[0]) in secret or (len(loc) > 1 and loc[-2] == "external" and loc[-1] in credential_fields()))
+
+
+def _issues_from(err: ValidationError, secret: Collection[str]) -> Iterable[ConfigIssue]:
     for e in err.errors(include_url=False):
         msg: str = e["msg"]
         loc = tuple(e["loc"])
@@ -978,16 +1065,20 @@ def _issues_from(err: ValidationError) -> Iterable[ConfigIssue]:
             continue
         if e["type"] == "model_type":
             msg = "Input should be a valid dictionary"  # not pydantic's internal model name
-        if loc and loc[0] == "credentials":
-            yield ConfigIssue(_path(loc), f"{msg} (value not shown: it is a secret)")
-        elif loc and loc[-1] == "[key]":
-            yield _key_issue(_path(loc[:-2]), e["input"], msg)
-        elif e["type"] == "missing":
+        if e["type"] == "missing":
             yield ConfigIssue(_path(loc), "required key is missing")
         elif e["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(loc[-1]), _known_keys(loc[:-1]), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}{hint}")
+            if _hides_value(loc, secret) or _SECRETISH.search(str(loc[-1])) or (close and _SECRETISH.search(close[0])):
+                yield ConfigIssue(_path(loc), f"unknown key (a typo?), value not shown: it may be a secret{hint}")
+            else:
+                yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}{hint}")
+        elif _hides_value(loc, secret):
+            shown = msg if "value not shown" in msg else f"{msg} (value not shown: it is or may be a secret)"
+            yield ConfigIssue(_path(loc), shown)
+        elif loc and loc[-1] == "[key]":
+            yield _key_issue(_path(loc[:-2]), e["input"], msg)
         elif isinstance(e["input"], bool) and e["type"] in ("string_type", "literal_error"):
             yield ConfigIssue(
                 _path(loc),
@@ -1003,10 +1094,14 @@ def parse(raw: Mapping[str, Any], secret_keys: Collection[str] | None = None) ->
     `secret_keys` are the namespace keys the engine holds as secrets; when given, keys that must
     be secret (`credentials`) are checked to be. Raises :class:`ConfigError` with every issue.
     """
+    misplaced = list(check_secret_placement(raw, secret_keys or ()))
+    if misplaced:
+        # Alone: the other errors could quote the values these keys hold.
+        raise ConfigError(misplaced)
     try:
         cfg = StackConfig.model_validate(dict(raw))
     except ValidationError as err:
-        raise ConfigError(_issues_from(err)) from None
+        raise ConfigError(_issues_from(err, {*SECRET_KEYS, *(secret_keys or ())})) from None
     if secret_keys is not None and cfg.credentials and "credentials" not in secret_keys:
         raise ConfigError([ConfigIssue(
             "credentials",
@@ -1014,6 +1109,57 @@ def parse(raw: Mapping[str, Any], secret_keys: Collection[str] | None = None) ->
             f"'{NAMESPACE}:credentials.<name>' <value>`",
         )])
     return cfg
+
+
+#: The only top-level key that may (and must) hold secrets. Pulumi tells a program which top-level
+#: keys hold a secret, never which value inside: a `secure:` value in `clusters` would make the whole
+#: key, service names and topics included, one secret that no plan could show.
+SECRET_KEYS: frozenset[str] = frozenset({"credentials"})
+
+
+def check_secret_placement(raw: Mapping[str, Any], secret_keys: Collection[str]) -> Iterable[ConfigIssue]:
+    """Secrets where a secret makes no sense: a secret key other than `credentials`, and a PEM
+    private key in plain text anywhere. Neither message shows a value."""
+    fields = {info.alias or name for name, info in StackConfig.model_fields.items()}
+    for key in sorted(secret_keys):
+        if key in fields and key not in SECRET_KEYS:
+            yield ConfigIssue(
+                key,
+                "holds a secret (a `secure:` value) but must not be one: it names services, topics and flows "
+                "that every plan shows, and Pulumi marks the whole key secret; keep secrets in "
+                f"{NAMESPACE}:credentials and name the entry (external.saslPassword, external.sslClientKey, "
+                "external.saslUsernameCredential)",
+            )
+    for key in sorted(raw):
+        # `credentials` in plain text is refused on its own (see `parse`), and names no PEM key by path.
+        if key not in secret_keys and key not in SECRET_KEYS:
+            for at in _private_keys(raw[key], key):
+                yield ConfigIssue(
+                    at,
+                    "holds a PEM private key in plain text (value not shown); set it with `pulumi config set "
+                    f"--secret --path '{NAMESPACE}:credentials.<name>' <key>` and name the entry in external.sslClientKey",
+                )
+
+
+def _is_private_key(text: str) -> bool:
+    return "PRIVATE KEY-----" in text and _PEM.search(text) is not None
+
+
+def _private_keys(value: Any, at: str) -> Iterator[str]:
+    """Key paths of plain strings that hold a PEM private key (such a map key is named by position)."""
+    if isinstance(value, str):
+        if _is_private_key(value):
+            yield at
+    elif isinstance(value, dict):
+        for i, (key, item) in enumerate(value.items()):
+            name = str(key)
+            if _is_private_key(name):
+                name = f"<key {i + 1}>"
+                yield f"{at}.{name}"
+            yield from _private_keys(item, f"{at}.{name}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _private_keys(item, f"{at}[{i}]")
 
 
 def json_schema() -> dict[str, Any]:

@@ -26,13 +26,16 @@ def read_raw_config() -> tuple[dict[str, Any], set[str]]:
 
     prefix = f"{config.NAMESPACE}:"
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    # The CLI names the secret keys in the runtime or, for config from the environment, in
+    # PULUMI_CONFIG_SECRET_KEYS: either makes a key secret, so none is read as plain text unnoticed.
+    env_secret = set(runtime_config.get_config_secret_keys_env())
     raw: dict[str, Any] = {}
     secret: set[str] = set()
     for full_key in sorted(merged):
         if full_key.startswith(prefix):
             key = full_key.removeprefix(prefix)
             raw[key] = _parse_value(runtime_config.get_config(full_key))
-            if runtime_config.is_config_secret(full_key):
+            if runtime_config.is_config_secret(full_key) or full_key in env_secret:
                 secret.add(key)
     return raw, secret
 

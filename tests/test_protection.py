@@ -131,3 +131,62 @@ def test_turning_protect_off_unsets_termination_protection(plan: Plan) -> None:
     result = plan("prod", protect=False)
     for r in result.resources:
         assert not r.protect and "terminationProtection" not in r.inputs, r.name
+
+
+def _crossing_raw(source: dict[str, Any], target_filter: Any, protect: bool = False) -> dict[str, Any]:
+    """Dev with its source replaced (an existing or external cluster) and the target's filter set."""
+    raw = _with_filters(dev_raw(), None, target_filter, ["10.0.0.0/8"])
+    raw["clusters"]["source"] = source
+    return {**raw, "protect": protect} if protect else raw
+
+
+EXISTING = {"existing": True, "serviceName": "prod-kafka-source"}
+EXTERNAL = {"external": {"bootstrapServers": ["kafka-1.corp.example.com:9092"], "securityProtocol": "PLAINTEXT"}}
+
+
+@pytest.mark.parametrize(("source", "kind"), [(EXISTING, "an existing Aiven service"), (EXTERNAL, "an external cluster")])
+@pytest.mark.parametrize("target_filter", [None, ["0.0.0.0/0"], ["10.0.0.0/8", "::/0"]])
+def test_copying_an_unmanaged_cluster_into_an_open_one_warns_naming_the_flow(
+    source: dict[str, Any], kind: str, target_filter: Any
+) -> None:
+    cfg = config.parse(_crossing_raw(source, target_filter))
+    crossing = [str(w) for w in config.safety_warnings(cfg) if w.path.startswith("flows")]
+    assert crossing == [
+        f"aiven-kafka-replication:flows[0]: copies data from 'source' ({kind} this stack does not manage) into "
+        "'target', whose ipFilter admits the whole internet, in a stack without protect: data from another "
+        "environment becomes reachable from anywhere; restrict clusters.target.ipFilter"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "target_filter"),
+    [
+        (EXISTING, ["10.0.0.0/8"]),  # the target is closed
+        (None, None),  # the source is this stack's own cluster
+    ],
+)
+def test_no_crossing_warning_for_a_closed_target_or_a_managed_source(source: Any, target_filter: Any) -> None:
+    raw = _crossing_raw(source, target_filter) if source else _with_filters(dev_raw(), None, target_filter, None)
+    cfg = config.parse(raw)
+    assert [w for w in config.safety_warnings(cfg) if w.path.startswith("flows")] == []
+
+
+def test_an_unmanaged_target_is_not_judged_open() -> None:
+    # Its ip filter is not in this stack: the warning is for clusters this stack opens.
+    raw = _crossing_raw(EXISTING, None)
+    raw["clusters"]["target"] = {"existing": True, "serviceName": "other-kafka"}
+    cfg = config.parse(raw)
+    assert [w for w in config.safety_warnings(cfg) if w.path.startswith("flows")] == []
+
+
+def test_the_crossing_warning_reaches_the_plan(plan: Plan) -> None:
+    result = plan("dev", clusters=_crossing_raw(EXISTING, None)["clusters"])
+    warnings = [msg for level, msg in result.logs if level == "warning"]
+    assert any(w.startswith("aiven-kafka-replication:flows[0]: copies data from 'source'") for w in warnings)
+    assert "warning: aiven-kafka-replication:flows[0]: copies data from 'source'" in render.text(result)
+
+
+def test_a_protected_stack_cannot_cross_into_an_open_cluster() -> None:
+    with pytest.raises(config.ConfigError) as info:
+        config.parse(_crossing_raw(EXISTING, None, protect=True))
+    assert "clusters.target.ipFilter: is not set" in str(info.value)

@@ -178,10 +178,12 @@ def test_sasl_needs_a_password_reference() -> None:
 def test_password_reference_must_exist_in_credentials() -> None:
     raw = raw_of(example("migration"))
     raw["clusters"]["onprem"]["external"]["saslPassword"] = "typo"
+    # Never echoed: what is not a known name may be the password itself.
     assert issues(raw) == [
-        "aiven-kafka-replication:clusters.onprem.external.saslPassword: no credential 'typo' in "
-        "aiven-kafka-replication:credentials (set it with `pulumi config set --secret --path "
-        "'aiven-kafka-replication:credentials.typo' <value>`)"
+        "aiven-kafka-replication:clusters.onprem.external.saslPassword: expected the name of an entry in "
+        "aiven-kafka-replication:credentials (declared: onprem-sasl-password), got a 4-character value that "
+        "names none (value not shown: it may be a secret); set the secret with `pulumi config set --secret "
+        "--path 'aiven-kafka-replication:credentials.<name>' <value>` and put <name> here"
     ]
 
 

@@ -21,6 +21,8 @@ class ExternalKafkaClusterArgs:
     """Name of the integration endpoint."""
     spec: ExternalKafkaSpec
     """How to reach the cluster."""
+    sasl_username: pulumi.Input[str] | None = None
+    """SASL user name from `credentials` (a secret Output), instead of the spec's plain `saslUsername`."""
     sasl_password: pulumi.Input[str] | None = None
     """SASL password (a secret Output), with SASL_SSL."""
     ssl_client_key: pulumi.Input[str] | None = None
@@ -54,7 +56,7 @@ class ExternalKafkaCluster(pulumi.ComponentResource):
                 bootstrap_servers=",".join(spec.bootstrap_servers),
                 security_protocol=spec.security_protocol,
                 sasl_mechanism=spec.sasl_mechanism,
-                sasl_plain_username=spec.sasl_username,
+                sasl_plain_username=spec.sasl_username if args.sasl_username is None else _secret(args.sasl_username),
                 # Secret inputs stay secret Outputs end to end; never resolved to plain strings here.
                 sasl_plain_password=_secret(args.sasl_password),
                 ssl_ca_cert=spec.ssl_ca_cert,

@@ -95,6 +95,7 @@ class Replication(pulumi.ComponentResource):
                     project=cfg.project,
                     endpoint_name=cluster.external.endpoint_name or alias,
                     spec=cluster.external,
+                    sasl_username=_credential(args.credentials, cluster.external.sasl_username_credential),
                     sasl_password=_credential(args.credentials, cluster.external.sasl_password),
                     ssl_client_key=_credential(args.credentials, cluster.external.ssl_client_key),
                     import_id=adoption.integration_id(cfg.project, adopt.endpoints[alias]) if adopt else None,

@@ -1,0 +1,325 @@
+"""No secret from any stack of a corpus reaches any output, any error or any log.
+
+The corpus: every committed stack and example; each with a `secure:` value in place of every value
+it holds, one at a time; passwords, numbers and PEM keys typed where a credential *name* belongs;
+PEM private keys pasted into plain fields; secret-looking values under misspelt keys; and stacks
+that keep secrets right (`credentials`, a secret SASL user name). Every plain-text secret contains
+`MARK`; every `secure:` value is a ciphertext containing it, which the offline engine replaces by a
+placeholder. `plan` runs in every format, `diff` in every format that can apply, and the program's
+errors and logs are read: none may contain the mark, the placeholder, the mock password or any part
+of a PEM private key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from replication import cli, config, engine, program
+from replication.engine import Secret
+from tests.conftest import GIT, PROJECT_FILES, ROOT, git
+
+NS = config.NAMESPACE
+MARK = "Zq7x-SECRETMARK"
+NUMBER = 9182736450  # a numeric password
+PEM = f"-----BEGIN PRIVATE KEY-----\n{MARK}MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+# What must never be printed: the mark (plain secrets and ciphertexts), the offline placeholder,
+# the mock service password, a numeric password, and any piece of a PEM key.
+FORBIDDEN = (MARK, "offline-placeholder-for-", "mock-password", str(NUMBER), "PRIVATE KEY", "-----BEGIN PRIVATE")
+
+COMMITTED: dict[str, Path] = {
+    "dev": ROOT / "Pulumi.dev.yaml",
+    "prod": ROOT / "Pulumi.prod.yaml",
+    **{f"example-{p.stem}": p for p in sorted((ROOT / "examples").glob("*.yaml"))},
+}
+
+
+def _doc(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load(path.read_text())
+    return doc
+
+
+def _secure(n: int | str) -> dict[str, str]:
+    return {"secure": f"v1:{MARK}-ciphertext-{n}"}
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Paths of every value (scalars, and maps and lists as a whole) below `value`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*path, key)
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield (*path, i)
+            yield from _leaves(item, (*path, i))
+
+
+def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    node: Any = out["config"]
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return out
+
+
+def _external(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The migration example with its external cluster's keys changed (None removes a key)."""
+    out = copy.deepcopy(doc)
+    ext = out["config"][f"{NS}:clusters"]["onprem"]["external"]
+    for key, value in changes.items():
+        if value is None:
+            ext.pop(key, None)
+        else:
+            ext[key] = value
+    return out
+
+
+def _tls(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    tls = {"securityProtocol": "SSL", "saslMechanism": None, "saslUsername": None, "saslPassword": None,
+           "sslClientCert": cert}
+    return _external(doc, **{**tls, **changes})
+
+
+def _secure_everywhere(name: str, doc: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """A `secure:` value in place of each value of the stack, one at a time, with the key it must
+    be refused at (None: accepted, inside `credentials`)."""
+    out: dict[str, tuple[dict[str, Any], str | None]] = {}
+    for n, path in enumerate(_leaves(doc["config"])):
+        top = str(path[0])
+        if not top.startswith(f"{NS}:"):
+            continue
+        # Inside `credentials` a secret belongs; the whole map as one ciphertext is not read offline.
+        refused = None if top == f"{NS}:credentials" and len(path) > 1 else top.removeprefix(f"{NS}:")
+        label = ".".join(str(p) for p in path).removeprefix(f"{NS}:")
+        out[f"{name}-secure-{label}"] = (_set(doc, path, _secure(n)), refused)
+    return out
+
+
+def corpus() -> dict[str, tuple[dict[str, Any], str | None]]:
+    """Every stack of the corpus, with the one key path its refusal must name (None: accepted)."""
+    dev, migration = _doc(COMMITTED["dev"]), _doc(COMMITTED["example-migration"])
+    stacks: dict[str, tuple[dict[str, Any], str | None]] = {name: (_doc(p), None) for name, p in COMMITTED.items()}
+    stacks |= _secure_everywhere("dev", dev) | _secure_everywhere("migration", migration)
+    ext = "clusters.onprem.external"
+    creds = f"{NS}:credentials"
+    secret_key = {**migration["config"][creds], "client-key": _secure("key"), "sasl-user": _secure("user")}
+    with_keys = copy.deepcopy(migration)
+    with_keys["config"][creds] = secret_key
+    for field in ("saslPassword", "sslClientKey", "saslUsernameCredential"):
+        for kind, value in (("spaced", f"correct horse {MARK}"), ("name-like", f"{MARK}hunter2"),
+                            ("number", NUMBER), ("pem", PEM), ("long", MARK * 40), ("list", [MARK])):
+            if field == "sslClientKey":
+                bad = _tls(with_keys, sslClientKey=value)
+            elif field == "saslUsernameCredential":
+                bad = _external(with_keys, saslUsername=None, saslUsernameCredential=value)
+            else:
+                bad = _external(with_keys, saslPassword=value)
+            stacks[f"{field}-{kind}"] = (bad, f"{ext}.{field}")
+    # A password where SASL does not apply, under misspelt keys, and a PEM key in plain fields.
+    stacks["password-without-sasl"] = (_external(with_keys, securityProtocol="SSL", saslPassword=f"{MARK}pw"),
+                                       f"{ext}.saslMechanism")
+    for key in ("saslPasword", "password", "secretKey", "sslClientKeys"):
+        stacks[f"typo-{key}"] = (_external(with_keys, **{key: f"{MARK}typo"}), f"{ext}.{key}")
+    typo = copy.deepcopy(with_keys)
+    typo["config"][f"{NS}:credential"] = {"x": _secure("typo")}
+    stacks["typo-credential-secure"] = (typo, "credential")
+    typo = copy.deepcopy(with_keys)
+    typo["config"][f"{NS}:credential"] = {"x": f"{MARK}typo"}
+    stacks["typo-credential-plain"] = (typo, "credential")
+    for field in ("sslClientCert", "sslCaCert"):
+        stacks[f"pem-in-{field}"] = (_tls(with_keys, sslClientKey="client-key", **{field: PEM}), f"{ext}.{field}")
+    stacks["pem-in-saslUsername"] = (_external(with_keys, saslUsername=PEM), f"{ext}.saslUsername")
+    stacks["pem-in-project"] = (_set(dev, (f"{NS}:project",), PEM), "project")
+    stacks["pem-in-topic-name"] = (_set(dev, (f"{NS}:clusters", "source", "topics"), {PEM: {"partitions": 1,
+                                   "replication": 1}}), "clusters.source.topics.<key 1>")
+    stacks["pem-in-unknown-key"] = (_set(dev, (f"{NS}:clusters", "source", "notes"), PEM), "clusters.source.notes")
+    # Secrets kept right: accepted, and masked.
+    stacks["secret-client-key"] = (_tls(with_keys, sslClientKey="client-key"), None)
+    stacks["secret-sasl-user"] = (_external(with_keys, saslUsername=None, saslUsernameCredential="sasl-user"), None)
+    return stacks
+
+
+CORPUS = corpus()
+
+
+def leaks(text: str) -> list[str]:
+    return [s for s in FORBIDDEN if s in text]
+
+
+@pytest.fixture(scope="module")
+def corpus_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git copy of the project with the corpus written into it, uncommitted: `diff` against HEAD
+    plans the base without it (a new stack) and shows every input of the head."""
+    dest = tmp_path_factory.mktemp("corpus") / "repo"
+    dest.mkdir()
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    assert GIT
+    git(dest, "init", "-q")
+    git(dest, "add", ".")
+    git(dest, "commit", "-q", "-m", "base")
+    (dest / "corpus").mkdir()
+    for name, (doc, _) in CORPUS.items():
+        (dest / "corpus" / f"{name}.yaml").write_text(yaml.safe_dump(doc))
+    return dest
+
+
+def test_the_corpus_covers_every_place() -> None:
+    assert len(CORPUS) > 120
+    accepted = {name for name, (_, refused) in CORPUS.items() if refused is None}
+    assert {"dev", "prod", "example-migration", "secret-client-key", "secret-sasl-user"} <= accepted
+    assert "migration-secure-credentials.onprem-sasl-password" in accepted
+    for name, (doc, refused) in CORPUS.items():
+        if name not in COMMITTED:
+            assert MARK in json.dumps(doc) or str(NUMBER) in json.dumps(doc), name
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_plan_and_diff_show_no_secret_in_any_format(
+    name: str, corpus_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc, refused = CORPUS[name]
+    stack = corpus_repo / "corpus" / f"{name}.yaml"
+    for fmt in sorted(cli.FORMATS):
+        code = cli.main(["plan", "--stack", "corpus", "--dir", str(corpus_repo), "--config", str(stack), "--format", fmt])
+        out, err = capsys.readouterr()
+        assert leaks(out + err) == [], f"plan --format {fmt}"
+        if refused is None:
+            assert code == 0 and err == "", f"plan --format {fmt}: {err}"
+        else:
+            assert code == 2 and out == "", f"plan --format {fmt}"
+            assert f"{NS}:{refused}: " in err, err
+            assert "Traceback" not in err
+    # A refused stack stops before any format applies: its diff runs once (and not at all for the
+    # secure-everywhere families, refused by the one check `plan` just went through).
+    formats = sorted(cli.DIFF_FORMATS) if refused is None else [] if "-secure-" in name else ["markdown"]
+    for fmt in formats:
+        code = cli.main(["diff", "--stack", "corpus", "--base", "HEAD", "--dir", str(corpus_repo),
+                         "--config", str(stack), "--format", fmt])
+        out, err = capsys.readouterr()
+        assert leaks(out + err) == [], f"diff --format {fmt}"
+        assert code == (0 if refused is None else 2), f"diff --format {fmt}: {err}"
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_errors_and_logs_show_no_secret(name: str, corpus_repo: Path) -> None:
+    _, refused = CORPUS[name]
+    stack = corpus_repo / "corpus" / f"{name}.yaml"
+    try:
+        result = engine.run_program("corpus", corpus_repo, stack_file=stack)
+    except engine.ProgramError as err:
+        assert refused is not None, str(err)
+        assert leaks(str(err)) == [] and err.partial is not None and err.partial.resources == []
+        return
+    assert refused is None, f"accepted, but must be refused at {refused}"
+    assert leaks(json.dumps(result.logs)) == []
+
+
+def test_a_secure_value_outside_credentials_is_refused_once_naming_the_key() -> None:
+    doc, refused = CORPUS["migration-secure-clusters.onprem.external.saslUsername"]
+    assert refused == "clusters"
+    with pytest.raises(engine.ProgramError) as info:
+        engine.run_program("x", ROOT, stack_file=_write(doc))
+    assert str(info.value).splitlines() == [
+        "invalid stack config:",
+        f"{NS}:clusters: holds a secret (a `secure:` value) but must not be one: it names services, topics and "
+        "flows that every plan shows, and Pulumi marks the whole key secret; keep secrets in "
+        f"{NS}:credentials and name the entry (external.saslPassword, external.sslClientKey, "
+        "external.saslUsernameCredential)",
+    ]
+
+
+def _write(doc: dict[str, Any]) -> Path:
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="corpus-")) / "Pulumi.x.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_a_password_typed_as_a_credential_name_is_described_not_shown() -> None:
+    def one(**changes: Any) -> list[str]:
+        raw = yaml.safe_load((ROOT / "examples" / "migration.yaml").read_text())["config"]
+        raw = {k.removeprefix(f"{NS}:"): v for k, v in raw.items()}
+        raw["credentials"] = {"onprem-sasl-password": "placeholder"}
+        raw["clusters"]["onprem"]["external"].update(changes)
+        with pytest.raises(config.ConfigError) as info:
+            config.parse(raw)
+        return [str(i) for i in info.value.issues]
+
+    at = f"{NS}:clusters.onprem.external.saslPassword"
+    assert one(saslPassword="hunter2 is my password") == [
+        f"{at}: expected the name of an entry in {NS}:credentials (1 to 128 letters, digits, '.', '_' or '-'), "
+        "got 22 characters, not all of them allowed in a name (value not shown: it may be a secret; put the "
+        "secret in credentials and its name here)"
+    ]
+    assert one(saslPassword="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n") == [
+        f"{at}: expected the name of an entry in {NS}:credentials (1 to 128 letters, digits, '.', '_' or '-'), "
+        "got a PEM block (value not shown: it may be a secret; put the secret in credentials and its name here)"
+    ]
+    assert one(saslPassword=PEM) == [
+        f"{at}: holds a PEM private key in plain text (value not shown); set it with `pulumi config set --secret "
+        f"--path '{NS}:credentials.<name>' <key>` and name the entry in external.sslClientKey"
+    ]
+    assert one(saslPassword=NUMBER) == [f"{at}: Input should be a valid string (value not shown: it is or may be a secret)"]
+    assert one(saslPassword="Hunter2") == [
+        f"{at}: expected the name of an entry in {NS}:credentials (declared: onprem-sasl-password), got a "
+        "7-character value that names none (value not shown: it may be a secret); set the secret with `pulumi "
+        f"config set --secret --path '{NS}:credentials.<name>' <value>` and put <name> here"
+    ]
+
+
+def test_credential_name_fields_are_known() -> None:
+    # The fields whose errors never show the value: all that name a credentials entry.
+    assert config.credential_fields() == {"saslPassword", "sslClientKey", "saslUsernameCredential"}
+
+
+def test_the_scan_would_see_a_value_printed_in_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    # A plain SASL user name is public and printed: the same scan catches it, so it is not vacuous.
+    doc = _external(_doc(COMMITTED["example-migration"]), saslUsername=f"{MARK}user")
+    assert cli.main(["plan", "--stack", "x", "--config", str(_write(doc))]) == 0
+    assert leaks(capsys.readouterr().out) == [MARK]
+
+
+def test_a_secret_user_name_and_client_key_reach_the_endpoint_only_as_secrets() -> None:
+    for name, field in (("secret-sasl-user", "saslPlainUsername"), ("secret-client-key", "sslClientKey")):
+        result = engine.run_program("x", ROOT, stack_file=_write(CORPUS[name][0]))
+        [endpoint] = result.of_type("aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint")
+        value = endpoint.inputs["externalKafkaUserConfig"][field]
+        assert isinstance(value, Secret) and value.value == f"offline-placeholder-for-{NS}:credentials"
+
+
+def test_the_real_cli_s_secret_keys_from_the_environment_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the CLI, config may come from PULUMI_CONFIG and its secret keys from
+    PULUMI_CONFIG_SECRET_KEYS: the program treats them as the offline engine's."""
+    import contextvars
+
+    from pulumi.runtime import config as runtime_config
+
+    files = engine.load_stack_files(ROOT, "x", _write(CORPUS["migration-secure-clusters.onprem.external.saslUsername"][0]))
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(files.config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(files.secret_keys))
+
+    def read() -> tuple[dict[str, Any], set[str]]:
+        runtime_config.set_all_config({}, [])
+        return program.read_raw_config()
+
+    raw, secret = contextvars.copy_context().run(read)
+    assert secret == {"clusters", "credentials"}
+    with pytest.raises(config.ConfigError) as info:
+        config.parse(raw, secret)
+    assert [i.path for i in info.value.issues] == ["clusters"]
