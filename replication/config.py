@@ -1047,7 +1047,9 @@ _SECRETISH = re.compile(r"pass|secret|token|credential|private|key$", re.IGNOREC
 def _hides_value(loc: tuple[int | str, ...], secret: Collection[str]) -> bool:
     """Whether an error at `loc` must not show the value: under a secret key, or in a field that
     names a credential (where the secret itself is sometimes typed)."""
-    return bool(loc) and (str(loc[0]) in secret or (len(loc) > 1 and loc[-2] == "external" and loc[-1] in credential_fields()))
+    if not loc:
+        return False
+    return str(loc[0]) in secret or (len(loc) > 1 and loc[-2] == "external" and loc[-1] in credential_fields())
 
 
 def _issues_from(err: ValidationError, secret: Collection[str]) -> Iterable[ConfigIssue]:
@@ -1137,7 +1139,8 @@ def check_secret_placement(raw: Mapping[str, Any], secret_keys: Collection[str])
                 yield ConfigIssue(
                     at,
                     "holds a PEM private key in plain text (value not shown); set it with `pulumi config set "
-                    f"--secret --path '{NAMESPACE}:credentials.<name>' <key>` and name the entry in external.sslClientKey",
+                    f"--secret --path '{NAMESPACE}:credentials.<name>' <key>` and name the entry in "
+                    "external.sslClientKey",
                 )
 
 

@@ -40,7 +40,12 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repo holding a copy of the project, its first commit being the base (for `diff` tests)."""
-    dest = copy_project(tmp_path / "repo", PROJECT_FILES)
+    return project_repo(tmp_path / "repo")
+
+
+def project_repo(dest: Path) -> Path:
+    """Make `dest` a git repo holding a copy of the project, committed once."""
+    dest = copy_project(dest, PROJECT_FILES)
     git(dest, "init", "-q")
     git(dest, "add", ".")
     git(dest, "commit", "-q", "-m", "base")
