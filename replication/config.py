@@ -637,7 +637,7 @@ def check_access(cfg: StackConfig) -> Iterable[ConfigIssue]:
     for username, user in cfg.users.items():
         at = f"users.{username}"
         if user.password is not None and user.password not in cfg.credentials:
-            yield _missing_credential(f"{at}.password", user.password)
+            yield _missing_credential(f"{at}.password", user.password, cfg.credentials)
         for i, grant in enumerate(user.permissions):
             for j, alias in enumerate(grant.clusters):
                 if alias not in cfg.clusters:
@@ -648,14 +648,17 @@ def check_access(cfg: StackConfig) -> Iterable[ConfigIssue]:
     if cfg.monitoring is not None:
         for path, ref in cfg.monitoring.credential_references():
             if ref not in cfg.credentials:
-                yield _missing_credential(f"monitoring.{path}", ref)
+                yield _missing_credential(f"monitoring.{path}", ref, cfg.credentials)
 
 
-def _missing_credential(at: str, ref: str) -> ConfigIssue:
+def _missing_credential(at: str, ref: str, credentials: Collection[str]) -> ConfigIssue:
+    # Not echoed: a name that is not there may be the secret itself, typed in the wrong place.
     return ConfigIssue(
         at,
-        f"no credential {ref!r} in {NAMESPACE}:credentials "
-        f"(set it with `pulumi config set --secret --path '{NAMESPACE}:credentials.{ref}' <value>`)",
+        f"expected the name of an entry in {NAMESPACE}:credentials (declared: {_names(credentials)}), "
+        f"got a {len(ref)}-character value that names none (value not shown: it may be a secret); "
+        f"set the secret with `pulumi config set --secret --path '{NAMESPACE}:credentials.<name>' <value>` "
+        "and put <name> here",
     )
 
 
@@ -800,14 +803,7 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
         for field_name, ref in (("saslPassword", ext.sasl_password), ("sslClientKey", ext.ssl_client_key),
                                 ("saslUsernameCredential", ext.sasl_username_credential)):
             if ref and ref not in cfg.credentials:
-                # Not echoed: a name that is not there may be the secret itself, typed in the wrong place.
-                yield ConfigIssue(
-                    f"clusters.{alias}.external.{field_name}",
-                    f"expected the name of an entry in {NAMESPACE}:credentials (declared: {_names(cfg.credentials)}), "
-                    f"got a {len(ref)}-character value that names none (value not shown: it may be a secret); "
-                    f"set the secret with `pulumi config set --secret --path '{NAMESPACE}:credentials.<name>' <value>` "
-                    "and put <name> here",
-                )
+                yield _missing_credential(f"clusters.{alias}.external.{field_name}", ref, cfg.credentials)
 
 
 def check_renames(cfg: StackConfig) -> Iterable[ConfigIssue]:
@@ -990,21 +986,28 @@ def _unwrap(kind: Any) -> Any:
             return kind
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys the model allows in the mapping at `loc` (empty when it is not a model)."""
+def _kind_at(loc: tuple[int | str, ...]) -> Any:
+    """The annotation of the value at `loc` in the model (None when `loc` leaves it)."""
     kind: Any = StackConfig
     for part in loc:
         kind = _unwrap(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             fields = {info.alias or name: info for name, info in kind.model_fields.items()}
             if part not in fields:
-                return []
-            kind = fields[str(part)].annotation
+                return None
+            info = fields[str(part)]
+            # pydantic moves a field's own `Annotated` metadata into `info.metadata`: put it back.
+            kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         elif get_origin(kind) in (dict, list):
             kind = get_args(kind)[-1]  # a mapping's values, a list's items
         else:
-            return []
-    kind = _unwrap(kind)
+            return None
+    return kind
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model allows in the mapping at `loc` (empty when it is not a model)."""
+    kind = _unwrap(_kind_at(loc))
     if isinstance(kind, type) and issubclass(kind, BaseModel):
         return [info.alias or name for name, info in kind.model_fields.items()]
     return []
@@ -1031,13 +1034,9 @@ def _names_a_credential(kind: Any) -> bool:
     return any(_names_a_credential(arg) for arg in get_args(kind))
 
 
-def credential_fields() -> frozenset[str]:
-    """The `external.` keys whose value names a `credentials` entry (typed `CredentialName`)."""
-    return frozenset(
-        info.alias or name
-        for name, info in ExternalKafkaSpec.model_fields.items()
-        if _names_a_credential(info.annotation)
-    )
+def names_a_credential(loc: tuple[int | str, ...]) -> bool:
+    """Whether the value at `loc` names a `credentials` entry (a field typed `CredentialName`)."""
+    return _names_a_credential(_kind_at(loc))
 
 
 # An unknown key so named, or so close to a secret-holding key, may hold a secret: its value is not shown.
@@ -1049,7 +1048,7 @@ def _hides_value(loc: tuple[int | str, ...], secret: Collection[str]) -> bool:
     names a credential (where the secret itself is sometimes typed)."""
     if not loc:
         return False
-    return str(loc[0]) in secret or (len(loc) > 1 and loc[-2] == "external" and loc[-1] in credential_fields())
+    return str(loc[0]) in secret or names_a_credential(loc)
 
 
 def _issues_from(err: ValidationError, secret: Collection[str]) -> Iterable[ConfigIssue]:

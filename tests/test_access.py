@@ -181,7 +181,7 @@ def test_users_whose_resource_names_would_clash_are_refused() -> None:
         ({"app": {"permissions": [{"permission": "read", "topics": ["x"], "clusters": ["nowhere"]}]}},
          "users.app.permissions[0].clusters[0]: unknown cluster 'nowhere' (declared: ap, dr, eu, us)"),
         ({"app": {"password": "missing", "permissions": [{"permission": "read", "topics": ["x"], "clusters": ["eu"]}]}},
-         "users.app.password: no credential 'missing' in aiven-kafka-replication:credentials"),
+         "users.app.password: expected the name of an entry in aiven-kafka-replication:credentials (declared: "),
         ({"app": {"permissions": [{"permission": "owner", "topics": ["x"], "clusters": ["eu"]}]}},
          "users.app.permissions[0].permission: Input should be 'read', 'write', 'readwrite' or 'admin'"),
         ({"app": {"permissions": [{"permission": "read", "topics": ["orders/.*"], "clusters": ["eu"]}]}},

@@ -124,6 +124,19 @@ def corpus() -> dict[str, tuple[dict[str, Any], str | None]]:
             else:
                 bad = _external(with_keys, saslPassword=value)
             stacks[f"{field}-{kind}"] = (bad, f"{ext}.{field}")
+    # The same in the other fields that name a credential: a user's password, monitoring's secrets.
+    active = _doc(COMMITTED["example-active-active"])
+    user = (f"{NS}:users", "orders-service", "password")
+    monitoring = {"prometheus": {"basicAuthUsername": "scraper", "basicAuthPassword": "orders-service-password"},
+                  "datadog": {"apiKey": "orders-service-password"}}
+    for kind, value in (("spaced", f"correct horse {MARK}"), ("name-like", f"{MARK}hunter2"), ("number", NUMBER)):
+        stacks[f"users-password-{kind}"] = (_set(active, user, value), "users.orders-service.password")
+        for dest, field in (("prometheus", "basicAuthPassword"), ("datadog", "apiKey")):
+            bad = copy.deepcopy(monitoring)
+            bad[dest][field] = value
+            stacks[f"monitoring-{field}-{kind}"] = (_set(active, (f"{NS}:monitoring",), bad),
+                                                    f"monitoring.{dest}.{field}")
+    stacks["secret-monitoring"] = (_set(active, (f"{NS}:monitoring",), monitoring), None)
     # A password where SASL does not apply, under misspelt keys, and a PEM key in plain fields.
     stacks["password-without-sasl"] = (_external(with_keys, securityProtocol="SSL", saslPassword=f"{MARK}pw"),
                                        f"{ext}.saslMechanism")
@@ -169,11 +182,12 @@ def corpus_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_corpus_covers_every_place() -> None:
     assert len(CORPUS) > 120
     accepted = {name for name, (_, refused) in CORPUS.items() if refused is None}
-    assert {"dev", "prod", "example-migration", "secret-client-key", "secret-sasl-user"} <= accepted
+    assert {"dev", "prod", "example-migration", "secret-client-key", "secret-sasl-user", "secret-monitoring"} <= accepted
     assert "migration-secure-credentials.onprem-sasl-password" in accepted
     for name, (doc, _) in CORPUS.items():
         if name not in COMMITTED:
-            assert MARK in json.dumps(doc) or str(NUMBER) in json.dumps(doc), name
+            text = json.dumps(doc)
+            assert MARK in text or str(NUMBER) in text or '{"secure": ' in text, name
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -271,9 +285,20 @@ def test_a_password_typed_as_a_credential_name_is_described_not_shown() -> None:
     ]
 
 
-def test_credential_name_fields_are_known() -> None:
-    # The fields whose errors never show the value: all that name a credentials entry.
-    assert config.credential_fields() == {"saslPassword", "sslClientKey", "saslUsernameCredential"}
+@pytest.mark.parametrize(("loc", "hidden"), [
+    (("clusters", "x", "external", "saslPassword"), True),
+    (("clusters", "x", "external", "sslClientKey"), True),
+    (("clusters", "x", "external", "saslUsernameCredential"), True),
+    (("users", "app", "password"), True),
+    (("monitoring", "prometheus", "basicAuthPassword"), True),
+    (("monitoring", "datadog", "apiKey"), True),
+    (("clusters", "x", "external", "saslUsername"), False),
+    (("clusters", "x", "cloud"), False),
+    (("clusters", "x", "nope"), False),
+])
+def test_every_field_that_names_a_credential_is_known(loc: tuple[str, ...], hidden: bool) -> None:
+    # Errors at these never show the value (it may be the secret, typed where its name belongs).
+    assert config.names_a_credential(loc) is hidden
 
 
 def test_the_scan_would_see_a_value_printed_in_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
