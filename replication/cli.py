@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +37,10 @@ DIFF_FORMATS: dict[str, Callable[[diffs.Diff, Mapping[str, Any]], str]] = {
     "json": lambda d, head: diffs.json_text(d),
     "markdown": markdown.diff,
 }
+
+
+#: Pulumi's rule for a stack name, which also names the stack file and heads the markdown.
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, object]) -> None:
@@ -70,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         sys.stdout.write(schema_text())
         return 0
+    if not STACK_NAME.fullmatch(args.stack):
+        bad = ValueError(f"--stack {args.stack!r}: a stack name has only letters, digits, '-', '_' and '.'")
+        return _fail(bad, args)
     if args.command == "diff":
         return run_diff(args)
     try:

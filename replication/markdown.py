@@ -24,7 +24,8 @@ EXTERNAL_CLUSTER = "aiven-kafka-replication:index:ExternalKafkaCluster"
 MIRRORMAKER_COMPONENT = "aiven-kafka-replication:index:MirrorMaker"
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
-    """A GitHub table; `align` holds one character per column, `r` for right-aligned."""
+    """A GitHub table of inline fragments (from `escape.code`, `escape.text` or the program's own
+    words), each through `escape.cell`; `align` holds one character per column, `r` for right-aligned."""
     rule = ["---:" if align[i : i + 1] == "r" else "---" for i in range(len(header))]
     return ["| " + " | ".join(map(cell, cells)) + " |" for cells in (header, rule, *rows)]
 
@@ -34,7 +35,7 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 
 
 def message(value: str) -> str:
-    """A message (a finding, a diagnostic) in markdown: its code spans as code, the rest as text.
+    """A finding's message in markdown: its code spans as code, the rest as text.
 
     Messages mark values as inline code (made by :func:`escape.code`); every piece is escaped
     again here, so a message that interpolated a value without it cannot inject markup either

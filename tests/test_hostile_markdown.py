@@ -186,3 +186,14 @@ def test_text_outputs_are_one_line_per_line() -> None:
     assert "\x1b" not in changed and "\r" not in changed
     assert not any(line.startswith("forged") for line in changed.splitlines())
     assert json.loads(render.json_text(result))["resources"][0]["inputs"]["project"] == value
+
+
+def test_error_lines_are_terminal_safe_and_the_section_names_the_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    stack = "x\x1b[2J\rforged: ok\n## <img src=x>"
+    assert cli.main(["plan", "--stack", stack, "--format", "markdown"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: --stack 'x\\x1b[2J") and err.count("\n") == 1
+    assert "\x1b" not in err and "\r" not in err
+    root = rendered(out)
+    assert tags(root) == ["h2", "code", "blockquote", "p", "strong", "pre", "code"]
+    assert next(root.iter("code")).text() == escape.line(stack)
