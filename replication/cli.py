@@ -2,9 +2,9 @@
 
 `plan` runs the real program offline under the mock engine and prints what `pulumi preview` would
 create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
-Exit codes: 0 ok; 1 `diff` found an impossible change, or, with `--fail-on-data-loss`, data loss
-or interrupted replication; 2 invalid config or topology (the message says which key and value),
-or a git ref that fails.
+Exit codes: 0 ok; 1 `diff` found a change that cannot be applied, or, with `--fail-on-data-loss`,
+one that loses records, stops replication or cannot be judged (see `diff_rules`); 2 invalid config
+or topology (the message says which key and value), or a git ref that fails.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument(
         "--fail-on-data-loss",
         action="store_true",
-        help="exit 1 when a change deletes or recreates data, or interrupts replication",
+        help="exit 1 also on data-loss, replication-stops and cannot-judge findings (cannot-apply always does)",
     )
     sub.add_parser("schema", help="print the JSON Schema of the stack config namespace")
     return parser
@@ -102,8 +102,12 @@ def run_diff(args: argparse.Namespace) -> int:
     sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)
     if failing:
-        what = "cannot be applied, lose data or stop replication" if args.fail_on_data_loss else "cannot be applied"
-        print(f"diff: {len(failing)} changes {what} (see the findings)", file=sys.stderr)
+        what = (
+            "lose records, stop replication, cannot be applied or cannot be judged"
+            if args.fail_on_data_loss
+            else "cannot be applied"
+        )
+        print(f"diff: {len(failing)} findings {what} (see the findings)", file=sys.stderr)
     return 1 if failing else 0
 
 

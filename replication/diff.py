@@ -5,8 +5,9 @@ a base URN no longer in the plan is that resource, renamed, as the engine sees i
 state, it does not destroy anything). Each one that differs is a create, an update (with the inputs
 that changed), a replace (a changed input is one the provider cannot update in place, per the
 contract's `willReplaceOnChanges` flags, see :func:`provider_schema.replace_on_changes`) or a
-delete. Changes that destroy data or stop replication are called out as findings, because a flat
-resource list hides that a one-line config edit recreates a Kafka cluster empty.
+delete. What a change does to records and consumers is judged by the rule table of
+:mod:`replication.diff_rules` (data loss, replication that stops, what cannot be applied, …),
+because a flat resource list hides that a one-line config edit deletes records.
 
 Both sides are plan documents (:func:`render.plan_document`), secrets masked; where the base comes
 from and which code plans it is :mod:`replication.base`'s job.
@@ -15,26 +16,27 @@ from and which code plans it is :mod:`replication.base`'s job.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from replication import provider_schema, rename_advice, render
-from replication.escape import code, line
+
+# The resource types and the value format are the rules' own; re-exported for the renderers.
+from replication.diff_rules import ACL as ACL
+from replication.diff_rules import ENDPOINT as ENDPOINT
+from replication.diff_rules import FLOW as FLOW
+from replication.diff_rules import INTEGRATION as INTEGRATION
+from replication.diff_rules import KAFKA as KAFKA
+from replication.diff_rules import MIRRORMAKER as MIRRORMAKER
+from replication.diff_rules import TOPIC as TOPIC
+from replication.diff_rules import USER as USER
+from replication.diff_rules import Finding, failing_classes, judge
+from replication.diff_rules import value_text as value_text
+from replication.escape import line
 
 Action = Literal["create", "update", "replace", "delete"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
-Level = Literal["error", "data-loss", "interruption", "notice"]
-
-KAFKA = "aiven:index/kafka:Kafka"
-TOPIC = "aiven:index/kafkaTopic:KafkaTopic"
-MIRRORMAKER = "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker"
-INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
-ENDPOINT = "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
-FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
-
-#: Findings at these levels make `diff --fail-on-data-loss` exit non-zero ("error" always does).
-FAILING_LEVELS: tuple[Level, ...] = ("error", "data-loss", "interruption")
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,6 @@ class Change:
 
 
 @dataclass(frozen=True)
-class Finding:
-    """A change a reviewer must not miss."""
-
-    level: Level
-    name: str
-    """Logical name of the resource concerned."""
-    message: str
-
-
-@dataclass(frozen=True)
 class TopicMapChange:
     """Predicted topics a cluster gains or loses once replication has settled."""
 
@@ -119,9 +111,10 @@ class Diff:
         return sum(1 for c in self.changes if c.renamed_from)
 
     def failing(self, fail_on_data_loss: bool) -> list[Finding]:
-        """The findings that make the command fail: errors always, the rest only when asked."""
-        levels = FAILING_LEVELS if fail_on_data_loss else ("error",)
-        return [f for f in self.findings if f.level in levels]
+        """The findings that make the command fail: `cannot-apply` always, the rest of
+        :func:`diff_rules.failing_classes` only when asked."""
+        classes = failing_classes(fail_on_data_loss)
+        return [f for f in self.findings if f.cls in classes]
 
 
 # --- comparing two plan documents -------------------------------------------------------------
@@ -197,106 +190,18 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: s
             changes.append(
                 Change(urn, after["type"], after["name"], action, inputs, options, before, after, origin.get(urn))
             )
-    found = [f for c in changes for f in findings(c)]
     fixes = rename_advice.advice(changes)
-    found = [replace(f, message=f"{f.message} {fixes[f.name]}") if f.name in fixes else f for f in found]
+    found = tuple(replace(f, message=f"{f.message} {fixes[f.name]}") if f.name in fixes else f
+                  for f in judge(base, head, changes))
     return Diff(
         stack=str(head["stack"]),
         base_ref=base_ref,
         changes=tuple(changes),
-        findings=tuple(sorted(found, key=lambda f: _LEVEL_ORDER.index(f.level))),
+        findings=found,
         topic_map=topic_map_changes(base, head),
         unchanged=unchanged,
         base_missing=base is None,
     )
-
-
-def _replaced_because(change: Change) -> str:
-    return "; ".join(
-        f"{i.path} {code(value_text(i.before))} → {code(value_text(i.after))}" for i in change.inputs if i.replaces
-    )
-
-
-def _describe(change: Change) -> str:
-    """How a reviewer recognises the resource as it is now (at the base, unless it is new).
-
-    Values are inline code (:func:`escape.code`), which every output shows as it is."""
-    inputs = (change.before or change.after).get("inputs", {})
-    if change.type == KAFKA:
-        return f"Kafka service {code(inputs.get('serviceName'))}"
-    if change.type == MIRRORMAKER:
-        return f"MirrorMaker service {code(inputs.get('serviceName'))}"
-    if change.type == TOPIC:
-        return f"topic {code(inputs.get('topicName'))} on {code(inputs.get('serviceName'))}"
-    if change.type == FLOW:
-        return (
-            f"flow {code(inputs.get('sourceCluster'))} → {code(inputs.get('targetCluster'))} "
-            f"on MirrorMaker {code(inputs.get('serviceName'))}"
-        )
-    if change.type == INTEGRATION:
-        alias = (inputs.get("kafkaMirrormakerUserConfig") or {}).get("clusterAlias")
-        return f"integration of cluster {code(alias)} with MirrorMaker {code(inputs.get('destinationServiceName'))}"
-    if change.type == ENDPOINT:
-        return f"external endpoint {code(inputs.get('endpointName'))}"
-    return code(change.name)
-
-
-_LEVEL_ORDER: tuple[Level, ...] = ("error", "data-loss", "interruption", "notice")
-
-#: What losing each kind of resource costs.
-_CONSEQUENCE: dict[str, tuple[Level, str]] = {
-    KAFKA: ("data-loss", "every topic and record on it is lost"),
-    TOPIC: ("data-loss", "its records are lost"),
-    MIRRORMAKER: ("interruption", "every flow it runs stops"),
-    INTEGRATION: ("interruption", "the MirrorMaker's flows from and to that cluster stop"),
-    ENDPOINT: ("interruption", "flows from and to the external cluster stop"),
-    FLOW: ("interruption", "replication on this flow stops"),
-}
-
-
-def findings(change: Change) -> Iterator[Finding]:
-    """The data-loss, interruption and error findings of one resource change."""
-    what = _describe(change)
-    consequence = _CONSEQUENCE.get(change.type)
-    # A protected resource cannot be deleted or replaced: say so, or the finding reads as a done deal.
-    guard = " It is protected: `pulumi up` refuses until `protect` is lifted." if change.before.get("protect") else ""
-    if consequence and change.action == "delete":
-        level, cost = consequence
-        yield Finding(level, change.name, f"{what} is deleted: {cost}.{guard}")
-    elif consequence and change.action == "replace":
-        level, cost = consequence
-        yield Finding(
-            level,
-            change.name,
-            f"{what} is replaced ({_replaced_because(change)}): "
-            + (
-                f"the old one is deleted and a new, empty one created; {cost}."
-                if level == "data-loss"
-                else f"the old one is deleted and a new one created; {cost} until then."
-            )
-            + guard,
-        )
-    if change.action == "update" and change.before.get("protect") and not change.after.get("protect"):
-        lifted = f"{what} loses Pulumi `protect`: it can be deleted or replaced from now on."
-        yield Finding("notice", change.name, lifted)
-    for i in change.inputs:
-        if change.type == TOPIC and i.path == "partitions" and isinstance(i.before, int) and isinstance(i.after, int):
-            if i.after < i.before:
-                yield Finding(
-                    "error",
-                    change.name,
-                    f"{what}: partitions {i.before} → {i.after}. Kafka cannot remove partitions from a topic; "
-                    f"keep {i.before}, or create a new topic.",
-                )
-            else:
-                yield Finding(
-                    "notice",
-                    change.name,
-                    f"{what}: partitions {i.before} → {i.after}. Keyed records map to other partitions from now "
-                    "on, so per-key ordering holds only among new records.",
-                )
-        if change.type == FLOW and i.path == "enable" and i.before is True and i.after is False:
-            yield Finding("interruption", change.name, f"{what} is disabled: replication pauses.")
 
 
 def topic_map_changes(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> tuple[TopicMapChange, ...]:
@@ -324,13 +229,6 @@ _SYMBOL: dict[Action, str] = {"create": "+", "update": "~", "replace": "+-", "de
 def symbol(action: Action) -> str:
     """Pulumi's preview symbol for an action."""
     return _SYMBOL[action]
-
-
-def value_text(value: Any) -> str:
-    """An input value on one line: strings bare, the rest as JSON, absence as `(unset)`."""
-    if value is None:
-        return "(unset)"
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def summary_line(diff: Diff) -> str:
@@ -371,7 +269,11 @@ def document(diff: Diff) -> dict[str, Any]:
             }
             for c in diff.changes
         ],
-        "findings": [{"level": f.level, "name": f.name, "message": f.message} for f in diff.findings],
+        "findings": [
+            {"class": f.cls, "rule": f.rule, "name": f.name, "path": f.path, "before": f.before, "after": f.after,
+             "message": f.message}
+            for f in diff.findings
+        ],
         "topicMap": [{"alias": t.alias, "added": list(t.added), "removed": list(t.removed)} for t in diff.topic_map],
     }
 
@@ -389,7 +291,7 @@ def text(diff: Diff) -> str:
         lines += [f"The stack has no config at {diff.base_ref}: everything is new.", ""]
     if diff.findings:
         lines.append("Findings:")
-        lines += [f"    {f.level}: {f.message}" for f in diff.findings]
+        lines += [f"    {f.cls}: {f.message}" for f in diff.findings]
         lines.append("")
     for c in diff.changes:
         lines.append(f" {symbol(c.action):<3}{c.kind:<30} {c.name:<40} {c.action}")

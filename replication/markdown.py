@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replication import diff as diffs
+from replication import diff_rules
 from replication.escape import cell, code, fence, mermaid_label, text
 
 KAFKA_CLUSTER = "aiven-kafka-replication:index:KafkaCluster"
@@ -287,14 +288,6 @@ def _options(resource: Mapping[str, Any]) -> str:
 
 # --- the diff -----------------------------------------------------------------------------------
 
-_LEVEL_TITLES = {
-    "error": "error",
-    "data-loss": "data loss",
-    "interruption": "replication interrupted",
-    "notice": "notice",
-}
-
-
 def marker(stack: str) -> str:
     """An HTML comment that identifies a stack's section in a sticky comment.
 
@@ -343,12 +336,15 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
     ]
     if result.base_missing:
         lines += [f"The stack has no config at {code(result.base_ref)}: everything is new.", ""]
-    blocking = [f for f in result.findings if f.level in diffs.FAILING_LEVELS]
-    notices = [f for f in result.findings if f.level not in diffs.FAILING_LEVELS]
+    blocking = [f for f in result.findings if f.cls in diff_rules.failing_classes(True)]
+    access = [f for f in result.findings if f.cls == "access-removed"]
+    notices = [f for f in result.findings if f.cls == "advisory"]
     if blocking:
-        lines += ["> [!CAUTION]", "> **This change destroys data or interrupts replication.**", ">"]
-        lines += [f"> - **{_LEVEL_TITLES[f.level]}**: {message(f.message)}" for f in blocking]
+        lines += ["> [!CAUTION]", "> **This change loses records, stops replication or cannot be applied.**", ">"]
+        lines += [f"> - **{diff_rules.CLASSES[f.cls].title}**: {message(f.message)}" for f in blocking]
         lines.append("")
+    if access:
+        lines += ["> [!WARNING]"] + [f"> - **access removed**: {message(f.message)}" for f in access] + [""]
     if notices:
         lines += ["> [!NOTE]"] + [f"> - {message(f.message)}" for f in notices] + [""]
     if not result.changes:

@@ -79,4 +79,5 @@ def main() -> Replication:
         # Only with users: stacks without them keep their outputs as they were.
         pulumi.export("users", replication.user_summaries)
         pulumi.export("userPasswords", replication.user_passwords)
+    pulumi.export("topicOrigins", replication.topic_origins)
     return replication

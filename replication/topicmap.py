@@ -109,6 +109,17 @@ class TopicMap:
         """Alias -> sorted topic names; every cluster alias is present, even with no topics."""
         return {alias: sorted(held) for alias, held in sorted(self.topics.items())}
 
+    def origins(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Alias -> topic -> why it is there: `kind`, and for copies and heartbeats the `flow`
+        (`<source>-><target>`) and the `upstream` topic on the flow's source (keys left out when unset)."""
+        return {
+            alias: {
+                topic: {k: v for k, v in (("kind", o.kind), ("flow", o.flow), ("upstream", o.upstream)) if v}
+                for topic, o in sorted(held.items())
+            }
+            for alias, held in sorted(self.topics.items())
+        }
+
 
 # --- MirrorMaker's naming rules -------------------------------------------------------------------
 

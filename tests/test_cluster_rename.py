@@ -40,7 +40,7 @@ def run(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int
 def test_renamed_from_keeps_the_service_and_its_topics(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rename_source(repo, RENAMED)
     code, doc = run(repo, capsys)
-    assert code == 0
+    assert code == 0, "replication-stops fails only with --fail-on-data-loss"
     assert {c["name"]: (c["action"], c["renamedFrom"].rsplit("::", 1)[-1], [i["path"] for i in c["inputs"]])
             for c in doc["changes"]} == {
         "primary-kafka": ("update", "source-kafka", []),
@@ -50,7 +50,13 @@ def test_renamed_from_keeps_the_service_and_its_topics(repo: Path, capsys: pytes
         "primary-to-target-flow": ("replace", "source-to-target-flow", ["sourceCluster"]),
     }
     assert doc["summary"] == {"create": 0, "update": 3, "replace": 1, "delete": 0, "unchanged": 4}
-    assert [f["name"] for f in doc["findings"]] == ["primary-to-target-flow"]
+    # The recreated flow pauses, and its copy moves to the new prefix: a replication-stops finding says where.
+    assert [(f["class"], f["rule"], f["name"]) for f in doc["findings"]] == [
+        ("replication-stops", "replication-stops", "primary-to-target-flow"),
+        ("advisory", "replication-pauses", "primary-to-target-flow"),
+    ]
+    assert "`source.topic-a` on `target` stops receiving records, new records go to `primary.topic-a`" in (
+        doc["findings"][0]["message"])
     assert not any(f["name"].endswith(("-kafka", "-topic-a")) for f in doc["findings"]), "nothing loses data"
     # Remote topics take the new prefix all the same (the default replication policy).
     assert {"alias": "target", "added": ["primary.topic-a"], "removed": ["source.topic-a"]} in doc["topicMap"]
@@ -64,7 +70,8 @@ def test_without_renamed_from_the_diff_says_to_add_it(repo: Path, capsys: pytest
     assert (actions["source-kafka"], actions["primary-kafka"]) == ("delete", "create")
     (finding,) = [f for f in doc["findings"] if f["name"] == "source-kafka"]
     assert finding["message"] == (
-        "Kafka service `source` is deleted: every topic and record on it is lost. The cluster alias `source` "
+        "Kafka service `source` is deleted. Every topic and record on the service is lost, and a replacement "
+        "starts empty. The cluster alias `source` "
         "was renamed to `primary` with the same service name `source`: to keep the service, add "
         "`renamedFrom: source` to `clusters.primary`."
     )

@@ -52,7 +52,7 @@ def changes(out: str) -> dict[str, dict[str, Any]]:
 
 
 def findings(out: str) -> list[tuple[str, str]]:
-    return [(f["level"], f["name"]) for f in json.loads(out)["findings"]]
+    return [(f["class"], f["name"]) for f in json.loads(out)["findings"]]
 
 
 def test_adding_a_topic_is_a_create(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,15 +95,15 @@ def test_renaming_a_service_replaces_the_cluster_and_loses_data(repo: Path, caps
     assert findings(out) == [
         ("data-loss", "target-kafka"),
         ("data-loss", "target-topic-topic-b"),
-        ("interruption", "mm-integration-target"),
+        ("advisory", "mm-integration-target"),
     ]
     message = json.loads(out)["findings"][0]["message"]
-    assert "Kafka service `target` is replaced (serviceName `target` → `target-dr`)" in message
+    assert "Kafka service `target` is replaced (the old one is deleted, a new one created): `serviceName` `target` → `target-dr`" in message
     code, out, err = run(repo, capsys, "--fail-on-data-loss")
     assert code == 1
     assert "data-loss: Kafka service `target` is replaced" in out
     assert " +- Kafka " in out and "serviceName: target → target-dr  (forces replacement)" in out
-    assert "3 changes cannot be applied, lose data or stop replication" in err
+    assert "2 findings lose records, stop replication, cannot be applied or cannot be judged" in err
 
 
 def test_replacing_a_protected_service_says_pulumi_refuses(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,7 +120,7 @@ def test_lifting_protection_is_a_notice_per_resource(repo: Path, capsys: pytest.
     code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="prod")
     assert code == 0
     assert sorted(findings(out)) == [
-        ("notice", name) for name in ("mm-service", "source-kafka", "source-topic-topic-a", "target-kafka", "target-topic-topic-b")
+        ("advisory", name) for name in ("mm-service", "source-kafka", "source-topic-topic-a", "target-kafka", "target-topic-topic-b")
     ]
     assert changes(out)["source-kafka"]["options"] == ["protect: true → false"]
 
@@ -145,9 +145,10 @@ def test_removing_a_cluster_deletes_it_and_its_replication(repo: Path, capsys: p
     assert findings(out) == [
         ("data-loss", "edge-ap-kafka"),
         ("data-loss", "edge-ap-topic-clicks"),
-        ("interruption", "mm-central-integration-edge-ap"),
-        ("interruption", "edge-ap-to-central-flow"),
+        ("replication-stops", "edge-ap-to-central-flow"),
     ]
+    stops = json.loads(out)["findings"][2]["message"]
+    assert "`edge-ap.clicks` on `central` stops receiving records, no topic receives them instead" in stops
     assert {"alias": "central", "added": [], "removed": ["edge-ap.clicks"]} in json.loads(out)["topicMap"]
 
 
@@ -157,24 +158,24 @@ def test_a_partition_decrease_is_an_error_even_without_the_flag(repo: Path, caps
     assert code == 1
     (topic,) = changes(out).values()
     assert (topic["name"], topic["action"]) == ("source-topic-topic-a", "update")
-    assert findings(out) == [("error", "source-topic-topic-a")]
+    assert findings(out) == [("cannot-apply", "source-topic-topic-a")]
     assert "Kafka cannot remove partitions" in json.loads(out)["findings"][0]["message"]
-    assert "1 changes cannot be applied" in err
+    assert "1 findings cannot be applied" in err
 
 
-def test_a_partition_increase_is_a_notice(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_partition_increase_is_silent(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     change(repo, "Pulumi.dev.yaml", "topic-a: {partitions: 3,", "topic-a: {partitions: 6,")
     code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
     assert code == 0
-    assert findings(out) == [("notice", "source-topic-topic-a")]
+    assert findings(out) == []
 
 
-def test_disabling_a_flow_interrupts_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_disabling_a_flow_stops_replication(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     change(repo, "Pulumi.dev.yaml", '      topicsExclude: [".*[\\\\-\\\\.]internal", ".*\\\\.replica", "__.*"]\n',
            '      topicsExclude: [".*[\\\\-\\\\.]internal", ".*\\\\.replica", "__.*"]\n      enabled: false\n')
     code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss")
     assert code == 1
-    assert findings(out) == [("interruption", "source-to-target-flow")]
+    assert findings(out) == [("replication-stops", "source-to-target-flow")]
     assert changes(out)["source-to-target-flow"]["action"] == "update"
 
 
@@ -387,19 +388,19 @@ def test_inputs_the_provider_recreates_on_but_does_not_flag_are_real_inputs() ->
             assert key in props and not props[key].get("willReplaceOnChanges"), (token, key)
 
 
-def test_a_flow_moved_to_other_cluster_aliases_is_replaced_and_interrupts() -> None:
+def test_a_flow_moved_to_other_cluster_aliases_is_replaced_and_pauses() -> None:
     # The provider recreates a flow whose aliases change, though the schema does not flag them.
     before = _res(diffs.FLOW, "f", serviceName="mm", sourceCluster="a", targetCluster="b")
     d = diffs.compare(_doc(before), _doc({**before, "inputs": {**before["inputs"], "sourceCluster": "c"}}))
     assert [c.action for c in d.changes] == ["replace"]
-    assert [(f.level, f.name) for f in d.findings] == [("interruption", "f")]
+    assert [(f.cls, f.name) for f in d.findings] == [("advisory", "f")]
 
 
 def test_findings_are_ordered_by_severity() -> None:
     topic = _res(diffs.TOPIC, "b-topic", serviceName="s", topicName="t", partitions=3)
     kafka = _res(diffs.KAFKA, "a-kafka", serviceName="s")  # sorts first by URN
     d = diffs.compare(_doc(topic, kafka), _doc({**topic, "inputs": {**topic["inputs"], "partitions": 1}}))
-    assert [f.level for f in d.findings] == ["error", "data-loss"]
+    assert [f.cls for f in d.findings] == ["cannot-apply", "data-loss"]
 
 
 def test_a_protect_change_is_an_update_of_options() -> None:
@@ -432,7 +433,7 @@ def test_a_renamed_resource_is_still_replaced_by_a_replace_on_change_input() -> 
     d = diffs.compare(_doc(kafka), _doc(_renamed(kafka, "k-new", "urn:k-old", serviceName="k2")))
     (c,) = d.changes
     assert (c.action, c.renamed_from) == ("replace", "urn:k-old")
-    assert [(f.level, f.name) for f in d.findings] == [("data-loss", "k-new")]
+    assert [(f.cls, f.name) for f in d.findings] == [("data-loss", "k-new")]
     assert "renamed through an alias: k-old → k-new\n" in diffs.text(d), "a replace does not say nothing is deleted"
 
 
@@ -460,7 +461,7 @@ def test_an_alias_is_followed_only_to_a_base_urn_the_head_no_longer_holds() -> N
     # A resource whose own URN is in the base keeps its state; the one it aliases is deleted.
     d = diffs.compare(_doc(kafka, other), _doc({**other, "aliases": ["urn:k-old"]}))
     assert [(c.name, c.action) for c in d.changes] == [("k-old", "delete")]
-    assert [(f.level, f.name) for f in d.findings] == [("data-loss", "k-old")]
+    assert [(f.cls, f.name) for f in d.findings] == [("data-loss", "k-old")]
 
 
 def test_masked_secrets_are_compared_as_masked() -> None:
@@ -486,9 +487,8 @@ def readme_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str,
     return {"plan-diagram": diagram, "rename-diff": "````markdown\n" + capsys.readouterr().out + "````\n"}
 
 
-def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"""
-    expected = readme_examples(repo, capsys)
+def assert_readme_blocks(expected: dict[str, str], test_file: str = "tests/test_diff.py") -> None:
+    """The README's generated blocks hold `expected`; with UPDATE_README set, rewrite them instead."""
     text = README.read_text()
     found = {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
     assert set(found) >= set(expected), f"README lacks generated blocks {set(expected) - set(found)}"
@@ -496,4 +496,9 @@ def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture
         README.write_text(_BLOCK.sub(lambda m: m.group(1) + expected.get(m.group("name"), m.group("body")) + m.group(4), text))
         return
     for name, body in expected.items():
-        assert found[name] == body, f"README block {name} is stale: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"
+        assert found[name] == body, f"README block {name} is stale: UPDATE_README=1 python -m pytest {test_file} -k readme"
+
+
+def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"""
+    assert_readme_blocks(readme_examples(repo, capsys))

@@ -55,6 +55,8 @@ class Replication(pulumi.ComponentResource):
     """Each user's clusters and ACL entries, for the stack output (no secret in it)."""
     user_passwords: pulumi.Output[dict[str, str]]
     """Each user's password, the same on all its clusters, by user name (secret)."""
+    topic_origins: dict[str, dict[str, dict[str, str]]]
+    """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
@@ -216,6 +218,7 @@ class Replication(pulumi.ComponentResource):
             **{key: m.service_name for key, m in self.mirrormakers.items()}
         ).apply(dict)
         self.expected_topics = plan.topic_map.as_dict()
+        self.topic_origins = plan.topic_map.origins()
 
         self.register_outputs(
             {
@@ -226,6 +229,7 @@ class Replication(pulumi.ComponentResource):
                 "expectedTopics": self.expected_topics,
                 "users": self.user_summaries,
                 "userPasswords": self.user_passwords,
+                "topicOrigins": self.topic_origins,
             }
         )
 
