@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from replication import base as bases
 from replication import cli, provider_schema
 from replication import diff as diffs
 from replication.engine import run_program
@@ -42,9 +43,17 @@ def run(
         argv += ["--config", str(repo / config)]
     code = cli.main(argv)
     out, err = capsys.readouterr()
-    # The working tree's plan must hold the provider contract too.
-    run_checked(stack, program_dir=repo, stack_file=repo / config if config else None)
+    # The working tree's plan must hold the provider contract too: checked once per program input
+    # (this process's package plans it, so the project's own inputs are its entry point and config).
+    stack_file = repo / (config or f"Pulumi.{stack}.yaml")
+    inputs = (stack, *((repo / f).read_text() for f in ("__main__.py", "Pulumi.yaml")), stack_file.read_text())
+    if inputs not in _CONTRACT_CHECKED:
+        run_checked(stack, program_dir=repo, stack_file=stack_file)
+        _CONTRACT_CHECKED.add(inputs)
     return code, out, err
+
+
+_CONTRACT_CHECKED: set[tuple[str, ...]] = set()
 
 
 def changes(out: str) -> dict[str, dict[str, Any]]:
@@ -307,57 +316,61 @@ def old_kafka_urns(repo: Path) -> dict[str, str]:
     return {cluster: base.named(f"{cluster}-kafka").urn for cluster in ("source", "target")}
 
 
-def diff_with_repo_code(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`diff` run from the repo itself, so the working tree is planned by the working tree's code."""
-    return subprocess.run(
-        [sys.executable, "-m", "replication", "diff", "--stack", "dev", "--base", "HEAD~1", "--dir", str(repo), *args],
+def plans_with_repo_code(repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plan documents of HEAD~1 and of the working tree, each planned by its own code in a
+    subprocess (this process's `replication` is neither), as `diff` plans a base whose code differs."""
+    head = subprocess.run(
+        [sys.executable, "-m", "replication", "plan", "--stack", "dev", "--format", "json"],
         cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True, timeout=300,
-        check=False,
+        check=True,
     )
+    commit = git(repo, "rev-parse", "HEAD~1").strip()
+    stack_text = (repo / "Pulumi.dev.yaml").read_text()
+    base = bases.plan_in_subprocess("dev", repo, repo.resolve(), commit, "Pulumi.dev.yaml", stack_text, "HEAD~1")
+    return base, json.loads(head.stdout)
 
 
-def test_a_rename_in_code_with_an_alias_moves_the_state(repo: Path) -> None:
+def rendered(base: dict[str, Any], head: dict[str, Any], fmt: str) -> str:
+    """The diff of two plan documents as `diff --format fmt` prints it."""
+    return cli.DIFF_FORMATS[fmt](diffs.compare(base, head, base_ref="HEAD~1"), head)
+
+
+def test_a_rename_in_code_with_an_alias_moves_the_state(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "json"]) == 0
+    assert {tuple(r["aliases"]) for r in json.loads(capsys.readouterr().out)["resources"]} == {()}
     rename_kafka_services(repo, alias=True)
-    proc = diff_with_repo_code(repo, "--format", "json", "--fail-on-data-loss")
-    assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    base, head = plans_with_repo_code(repo)
+    old_urns = old_kafka_urns(repo)
+    # The plan document lists each resource's aliases, sorted.
+    aliases = {r["name"]: r["aliases"] for r in head["resources"] if r["aliases"]}
+    assert aliases == {f"{c}-service": [urn] for c, urn in old_urns.items()}
+    assert diffs.compare(base, head).failing(fail_on_data_loss=True) == []
+    doc = json.loads(rendered(base, head, "json"))
     assert doc["findings"] == []
     assert doc["summary"] == {"create": 0, "update": 2, "replace": 0, "delete": 0, "unchanged": 6}
     assert {c["name"]: (c["action"], c["inputs"], c["renamedFrom"]) for c in doc["changes"]} == {
-        f"{cluster}-service": ("update", [], urn) for cluster, urn in old_kafka_urns(repo).items()
+        f"{cluster}-service": ("update", [], urn) for cluster, urn in old_urns.items()
     }
-    markdown_out = diff_with_repo_code(repo, "--format", "markdown", "--fail-on-data-loss")
-    assert markdown_out.returncode == 0, markdown_out.stderr
-    assert "[!CAUTION]" not in markdown_out.stdout
-    assert "| renamed through aliases | 2 |" in markdown_out.stdout
+    markdown_out = rendered(base, head, "markdown")
+    assert "[!CAUTION]" not in markdown_out
+    assert "| renamed through aliases | 2 |" in markdown_out
     assert ("| `~` update | `source-service` | Kafka | renamed through an alias: `source-kafka` → `source-service` |"
-            in markdown_out.stdout)
-    text_out = diff_with_repo_code(repo).stdout
+            in markdown_out)
+    text_out = rendered(base, head, "text")
     assert "renamed through an alias: target-kafka → target-service; the state moves, nothing is deleted" in text_out
     assert "Resources: 2 to update, 2 renamed through aliases, 6 unchanged" in text_out
 
 
 def test_the_same_rename_without_an_alias_destroys_the_clusters(repo: Path) -> None:
     rename_kafka_services(repo, alias=False)
-    proc = diff_with_repo_code(repo, "--format", "json", "--fail-on-data-loss")
-    assert proc.returncode == 1
-    doc = json.loads(proc.stdout)
-    assert {c["name"]: (c["action"], c["renamedFrom"]) for c in doc["changes"]} == {
+    base, head = plans_with_repo_code(repo)
+    assert len(diffs.compare(base, head).failing(fail_on_data_loss=True)) == 2
+    out = rendered(base, head, "json")
+    assert {c["name"]: (c["action"], c["renamedFrom"]) for c in json.loads(out)["changes"]} == {
         "source-kafka": ("delete", None), "target-kafka": ("delete", None),
         "source-service": ("create", None), "target-service": ("create", None),
     }
-    assert findings(proc.stdout) == [("data-loss", "source-kafka"), ("data-loss", "target-kafka")]
-
-
-def test_the_plan_document_lists_each_resources_aliases_sorted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "json"]) == 0
-    assert {tuple(r["aliases"]) for r in json.loads(capsys.readouterr().out)["resources"]} == {()}
-    rename_kafka_services(repo, alias=True)
-    proc = subprocess.run([sys.executable, "-m", "replication", "plan", "--stack", "dev", "--format", "json"],
-                          cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True,
-                          timeout=300, check=True)
-    aliases = {r["name"]: r["aliases"] for r in json.loads(proc.stdout)["resources"] if r["aliases"]}
-    assert aliases == {f"{c}-service": [urn] for c, urn in old_kafka_urns(repo).items()}
+    assert findings(out) == [("data-loss", "source-kafka"), ("data-loss", "target-kafka")]
 
 
 # --- the classification itself, on plan documents ----------------------------------------------
