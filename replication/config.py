@@ -699,6 +699,7 @@ class StackConfig(Model):
             *check_protection(self),
             *check_adopt(self),
             *check_access(self),
+            *check_aiven_schema(self),
         ]
         if issues:
             raise ValueError(_relative((issue.path, issue.message) for issue in issues))
@@ -834,6 +835,20 @@ def check_renames(cfg: StackConfig) -> Iterable[ConfigIssue]:
                 f"defaults to the alias {alias!r}, so the service would still be replaced: set it to {old!r} "
                 "(or to its name) to keep it",
             )
+
+
+def check_aiven_schema(cfg: StackConfig) -> list[ConfigIssue]:
+    """Values outside Aiven's own user-config schema: bounds, enums, patterns, lengths."""
+    from replication import aiven_schema  # it reads this module's models: import it on first use
+
+    return aiven_schema.errors(cfg)
+
+
+def schema_warnings(cfg: StackConfig) -> list[ConfigIssue]:
+    """Values Aiven marks deprecated, each naming the current ones (logged like safety warnings)."""
+    from replication import aiven_schema
+
+    return aiven_schema.deprecation_warnings(cfg)
 
 
 # --- data safety and adopt mode -----------------------------------------------------------------

@@ -63,7 +63,7 @@ def load_plan() -> topology.TopologyPlan:
 def main() -> Replication:
     """Declare the stack. Returns the top-level component (tests inspect it)."""
     plan = load_plan()
-    for warning in [*config.safety_warnings(plan.config), *plan.access.warnings]:
+    for warning in [*config.safety_warnings(plan.config), *plan.access.warnings, *config.schema_warnings(plan.config)]:
         pulumi.log.warn(str(warning))
     credentials: pulumi.Output[dict[str, str]] | None = None
     if plan.config.credentials:
