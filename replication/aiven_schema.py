@@ -24,14 +24,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 
+from replication import config
 from replication.provider_schema import to_wire
-
-if TYPE_CHECKING:
-    from replication.config import ConfigIssue, StackConfig
 
 SLICE_PATH = Path(__file__).with_name("aiven_bounds.json")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -387,7 +385,7 @@ def check(node: dict[str, Any], value: Any, path: str, secret: bool = False) -> 
                                                f"got {_clip(item)}")
 
 
-def exposed_values(cfg: StackConfig) -> Iterator[tuple[str, str, Any, bool]]:
+def exposed_values(cfg: config.StackConfig) -> Iterator[tuple[str, str, Any, bool]]:
     """Each value the config sets that reaches an Aiven user config: (EXPOSED key, config key
     path, value in the schema's form, whether it is a secret)."""
     for alias, cluster in cfg.clusters.items():
@@ -410,7 +408,7 @@ def exposed_values(cfg: StackConfig) -> Iterator[tuple[str, str, Any, bool]]:
                 value = cfg.credentials[value]
             yield f"clusters.*.external.{key}", f"{at}.external.{key}", value, secret
     for key, mm in cfg.mirrormakers.items():
-        at = f"mirrormakers.{key}"
+        at = config._path(("mirrormakers", key))  # a MirrorMaker key may need quoting
         if mm.ip_filter is not None:
             yield "mirrormakers.*.ipFilter", f"{at}.ipFilter", mm.ip_filter, False
         if mm.kafka_mirrormaker is not None:
@@ -436,25 +434,23 @@ def exposed_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def findings(cfg: StackConfig) -> Iterator[Finding]:
+def findings(cfg: config.StackConfig) -> Iterator[Finding]:
     """Every exposed value checked against Aiven's schema: errors and deprecation warnings."""
     for exposed, path, value, secret in exposed_values(cfg):
         block, option_path = EXPOSED[exposed]
         yield from check(option(block, option_path), value, path, secret)
 
 
-def _issues(cfg: StackConfig, level: str) -> list[ConfigIssue]:
-    from replication.config import ConfigIssue  # config calls this module: import it when used
-
-    return [ConfigIssue(f.path, f.message) for f in findings(cfg) if f.level == level]
+def _issues(cfg: config.StackConfig, level: str) -> list[config.ConfigIssue]:
+    return [config.ConfigIssue(f.path, f.message) for f in findings(cfg) if f.level == level]
 
 
-def errors(cfg: StackConfig) -> list[ConfigIssue]:
+def errors(cfg: config.StackConfig) -> list[config.ConfigIssue]:
     """Values the Aiven API would refuse."""
     return _issues(cfg, "error")
 
 
-def deprecation_warnings(cfg: StackConfig) -> list[ConfigIssue]:
+def deprecation_warnings(cfg: config.StackConfig) -> list[config.ConfigIssue]:
     """Values Aiven accepts but marks deprecated, each naming the current values."""
     return _issues(cfg, "warning")
 

@@ -348,3 +348,12 @@ def test_config_aliases_are_valid_aiven_cluster_aliases(alias: str) -> None:
     # The integration's cluster_alias is the config's alias: the config's rule must be the stricter one.
     node = aiven_schema.option("kafka_mirrormaker_integration", ("clusterAlias",))
     assert list(aiven_schema.check(node, alias, "clusters")) == []
+
+
+def test_a_mirrormaker_key_that_is_not_plain_is_quoted_in_the_path() -> None:
+    raw = raw_with("mirrormakers.*.kafkaMirrormaker", ("refreshTopicsIntervalSeconds",), -5)
+    raw["mirrormakers"] = {"m\nm": {**raw["mirrormakers"]["mm"], "serviceName": "mm"}}
+    raw["flows"][0]["mirrormaker"] = "m\nm"
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:mirrormakers['m\\nm'].kafkaMirrormaker.refreshTopicsIntervalSeconds: must be >= 1, got -5"
+    ]
