@@ -36,6 +36,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Where the generator reads from by default (the shared checkout beside the repository).
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "aiven-api-schemas"
 DEFAULT_CONTRACT = REPO_ROOT / "tests" / "aiven-6.62.0.contract.json"
+DOC_PATH = REPO_ROOT / "docs" / "aiven-schema.md"
+_TABLE_START = "<!-- generated: exposed-table (python -m replication.aiven_schema) -->\n"
+_TABLE_END = "<!-- end: exposed-table -->"
 
 #: The user-config blocks the stack exposes: slice name -> (schema file, type in it, provider
 #: type of the same block, top-level options the stack exposes or None for all of them).
@@ -54,26 +57,35 @@ BLOCKS: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     ),
 }
 
+#: The external cluster's config keys and the `external_kafka` option each one sets, and whether the
+#: config names a secret `credentials` entry that holds the value.
+EXTERNAL_OPTIONS: dict[str, tuple[str, bool]] = {
+    "bootstrapServers": ("bootstrapServers", False),
+    "securityProtocol": ("securityProtocol", False),
+    "saslMechanism": ("saslMechanism", False),
+    "saslUsername": ("saslPlainUsername", False),
+    "saslUsernameCredential": ("saslPlainUsername", True),
+    "saslPassword": ("saslPlainPassword", True),
+    "sslCaCert": ("sslCaCert", False),
+    "sslClientCert": ("sslClientCert", False),
+    "sslClientKey": ("sslClientKey", True),
+}
+#: External keys that are not part of the endpoint's user config.
+EXTERNAL_NOT_USER_CONFIG = frozenset({"endpointName"})
+#: External keys whose config value is the name of a secret `credentials` entry.
+SECRET_REFERENCES = frozenset(key for key, (_, secret) in EXTERNAL_OPTIONS.items() if secret)
+
 #: Config keys (`*` is any cluster alias or MirrorMaker key) and the slice option they are checked
 #: against: (block, camelCase path inside it). Secrets are checked by the credential they name.
 EXPOSED: dict[str, tuple[str, tuple[str, ...]]] = {
     "clusters.*.kafkaVersion": ("kafka", ("kafkaVersion",)),
     "clusters.*.ipFilter": ("kafka", ("ipFilter",)),
     "clusters.*.kafka": ("kafka", ("kafka",)),
-    "clusters.*.external.bootstrapServers": ("external_kafka", ("bootstrapServers",)),
-    "clusters.*.external.securityProtocol": ("external_kafka", ("securityProtocol",)),
-    "clusters.*.external.saslMechanism": ("external_kafka", ("saslMechanism",)),
-    "clusters.*.external.saslUsername": ("external_kafka", ("saslPlainUsername",)),
-    "clusters.*.external.saslPassword": ("external_kafka", ("saslPlainPassword",)),
-    "clusters.*.external.sslCaCert": ("external_kafka", ("sslCaCert",)),
-    "clusters.*.external.sslClientCert": ("external_kafka", ("sslClientCert",)),
-    "clusters.*.external.sslClientKey": ("external_kafka", ("sslClientKey",)),
+    **{f"clusters.*.external.{key}": ("external_kafka", (name,)) for key, (name, _) in EXTERNAL_OPTIONS.items()},
     "mirrormakers.*.ipFilter": ("kafka_mirrormaker", ("ipFilter",)),
     "mirrormakers.*.kafkaMirrormaker": ("kafka_mirrormaker", ("kafkaMirrormaker",)),
     "mirrormakers.*.integrations.*": ("kafka_mirrormaker_integration", ("kafkaMirrormaker",)),
 }
-#: External keys whose config value is the name of a secret `credentials` entry.
-SECRET_REFERENCES = frozenset({"saslPassword", "sslClientKey"})
 
 # What the slice keeps of each option (titles, descriptions and examples are left out).
 _KEPT = ("type", "minimum", "maximum", "pattern", "user_error", "min_length", "max_length", "max_items", "required")
@@ -176,6 +188,10 @@ def main(argv: list[str] | None = None) -> None:
     contract = Path(args[1]) if len(args) > 1 else DEFAULT_CONTRACT
     data = extract_slice(source, json.loads(contract.read_text()))
     SLICE_PATH.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    blocks.cache_clear()
+    doc = DOC_PATH.read_text()
+    head, rest = doc.split(_TABLE_START, 1)
+    DOC_PATH.write_text(head + _TABLE_START + exposed_table() + _TABLE_END + rest.split(_TABLE_END, 1)[1])
 
 
 # --- the checks -------------------------------------------------------------------------------------
@@ -398,9 +414,11 @@ def exposed_values(cfg: config.StackConfig) -> Iterator[tuple[str, str, Any, boo
         ext = cluster.external
         if ext is None:
             continue
-        external = ext.model_dump(by_alias=True, exclude_none=True, exclude={"endpoint_name"})
+        external = ext.model_dump(by_alias=True, exclude_none=True)
         external["bootstrapServers"] = ",".join(ext.bootstrap_servers)  # the endpoint's one string
         for key, value in external.items():
+            if key not in EXTERNAL_OPTIONS:
+                continue  # not user config (a test keeps every key in one list or the other)
             secret = key in SECRET_REFERENCES
             if secret:
                 if value not in cfg.credentials:

@@ -41,8 +41,15 @@ def test_shipped_slice_is_generated_from_the_shared_schemas() -> None:
 
 def test_doc_table_is_generated() -> None:
     doc = (ROOT / "docs" / "aiven-schema.md").read_text()
-    body = doc.split("<!-- generated: exposed-table (replication.aiven_schema.exposed_table) -->\n", 1)[1]
-    assert body.split("<!-- end: exposed-table -->", 1)[0] == aiven_schema.exposed_table()
+    body = doc.split(aiven_schema._TABLE_START, 1)[1]
+    assert body.split(aiven_schema._TABLE_END, 1)[0] == aiven_schema.exposed_table(), (
+        "docs/aiven-schema.md is stale: python -m replication.aiven_schema"
+    )
+
+
+def test_every_external_key_is_mapped_to_the_endpoint_or_declared_outside_it() -> None:
+    keys = {info.alias or name for name, info in config.ExternalKafkaSpec.model_fields.items()}
+    assert keys == set(aiven_schema.EXTERNAL_OPTIONS) | aiven_schema.EXTERNAL_NOT_USER_CONFIG
 
 
 def test_slice_holds_the_bounds_the_issue_names() -> None:
@@ -96,6 +103,7 @@ REFUSED_EARLIER: dict[tuple[str, str], str] = {
     ("clusters.*.external.bootstrapServers", "min_length"): "clusters.onprem.external.bootstrapServers[0]",
     ("clusters.*.external.saslUsername", "min_length"): "clusters.onprem.external.saslUsername",
     ("clusters.*.external.saslPassword", "min_length"): "credentials.onprem-password",
+    ("clusters.*.external.saslUsernameCredential", "min_length"): "credentials.onprem-saslUsernameCredential",
 }
 # A non-member the config's own syntax check lets through, so that Aiven's enum is what refuses it.
 OUTSIDE_ENUM = {"clusters.*.kafkaVersion": "2.8"}
@@ -125,7 +133,13 @@ def raw_with(exposed: str, sub: tuple[str, ...], value: Any) -> dict[str, Any]:
         raw["credentials"] = dict(CREDENTIALS)
         key = exposed.rsplit(".", 1)[1]
         if key in aiven_schema.SECRET_REFERENCES:
-            raw["credentials"][EXTERNAL[key]] = value
+            external = raw["clusters"]["onprem"]["external"]
+            option = aiven_schema.EXTERNAL_OPTIONS[key][0]
+            for other, (name, _) in aiven_schema.EXTERNAL_OPTIONS.items():
+                if name == option and other != key:  # its plain-text alternative
+                    external.pop(other, None)
+            external[key] = EXTERNAL.get(key, f"onprem-{key}")
+            raw["credentials"][external[key]] = value
             return raw
     keys = [*_concrete(exposed).split("."), *sub]
     node = raw
