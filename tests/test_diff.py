@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from replication import base as bases
-from replication import cli, provider_schema
+from replication import cli, provider_schema, render
 from replication import diff as diffs
 from replication.engine import run_program
 from tests.conftest import ROOT, git, run_checked
@@ -317,17 +316,14 @@ def old_kafka_urns(repo: Path) -> dict[str, str]:
 
 
 def plans_with_repo_code(repo: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The plan documents of HEAD~1 and of the working tree, each planned by its own code in a
-    subprocess (this process's `replication` is neither), as `diff` plans a base whose code differs."""
+    """The plan documents of HEAD~1 and of the working tree, each planned by its own code: the
+    base's is this process's (the fixture copied it), the working tree's runs in a subprocess."""
     head = subprocess.run(
         [sys.executable, "-m", "replication", "plan", "--stack", "dev", "--format", "json"],
         cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True, text=True, timeout=300,
         check=True,
     )
-    commit = git(repo, "rev-parse", "HEAD~1").strip()
-    stack_text = (repo / "Pulumi.dev.yaml").read_text()
-    base = bases.plan_in_subprocess("dev", repo, repo.resolve(), commit, "Pulumi.dev.yaml", stack_text, "HEAD~1")
-    return base, json.loads(head.stdout)
+    return render.plan_document(run_program("dev", repo)), json.loads(head.stdout)
 
 
 def rendered(base: dict[str, Any], head: dict[str, Any], fmt: str) -> str:
