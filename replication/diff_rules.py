@@ -316,6 +316,23 @@ def _input(change: Change, path: str) -> tuple[Any, Any]:
     return _dig(change.before.get("inputs", {}), path), _dig(change.after.get("inputs", {}), path)
 
 
+def _several(name: str, changed: Sequence[tuple[str, Any, Any]], what: str, detail: str = "", note: str = "") -> Hit:
+    """A hit on several key paths at once: paths joined by `, `, their values by `; `."""
+    return Hit(
+        name,
+        ", ".join(path for path, _, _ in changed),
+        "; ".join(value_text(before) for _, before, _ in changed),
+        "; ".join(value_text(after) for _, _, after in changed),
+        what,
+        detail,
+        note,
+    )
+
+
+def _triples(inputs: Sequence[Any]) -> list[tuple[str, Any, Any]]:
+    return [(i.path, i.before, i.after) for i in inputs]
+
+
 # --- the checks -------------------------------------------------------------------------------------
 
 
@@ -329,16 +346,9 @@ def _lost(ctx: Context, type_: str) -> Iterator[Hit]:
         if c.action == "delete":
             yield Hit(c.name, "(resource)", "declared", "deleted", describe(c) + " is deleted", note=guard)
         else:
-            why = [i for i in c.inputs if i.replaces]
-            path = ", ".join(i.path for i in why)
-            yield Hit(
-                c.name,
-                path,
-                "; ".join(value_text(i.before) for i in why),
-                "; ".join(value_text(i.after) for i in why),
-                describe(c) + " is replaced (the old one is deleted, a new one created)",
-                note=guard,
-            )
+            why = _triples([i for i in c.inputs if i.replaces])
+            yield _several(c.name, why, describe(c) + " is replaced (the old one is deleted, a new one created)",
+                           note=guard)
 
 
 def check_service_lost(ctx: Context) -> Iterator[Hit]:
@@ -403,13 +413,10 @@ def check_cluster_retention(ctx: Context) -> Iterator[Hit]:
                 yield _unjudged(c, changed[0], str(err))
                 continue
             if new < old:
-                values = [_input(c, p) for p in changed]
                 unit = _kind_of(keys[0])
-                yield Hit(
+                yield _several(
                     c.name,
-                    ", ".join(changed),
-                    "; ".join(value_text(b) for b, _ in values),
-                    "; ".join(value_text(a) for _, a in values),
+                    [(p, *_input(c, p)) for p in changed],
                     describe(c),
                     f" (effective {human(old, unit)} → {human(new, unit)})"
                     + _inherit_detail(ctx, c.after["inputs"].get("serviceName"), topic_key),
@@ -527,14 +534,7 @@ def check_replication_factor(ctx: Context) -> Iterator[Hit]:
 def check_replication_pauses(ctx: Context) -> Iterator[Hit]:
     for c in ctx.changes:
         if c.type in (MIRRORMAKER, INTEGRATION, ENDPOINT, FLOW) and c.action == "replace":
-            why = [i for i in c.inputs if i.replaces]
-            yield Hit(
-                c.name,
-                ", ".join(i.path for i in why),
-                "; ".join(value_text(i.before) for i in why),
-                "; ".join(value_text(i.after) for i in why),
-                describe(c) + " is replaced",
-            )
+            yield _several(c.name, _triples([i for i in c.inputs if i.replaces]), describe(c) + " is replaced")
 
 
 def check_protect_lifted(ctx: Context) -> Iterator[Hit]:
@@ -638,9 +638,30 @@ def _missing_origins(ctx: Context, lost: set[str]) -> Iterator[Hit]:
             )
 
 
-def check_replication_stops(ctx: Context) -> Iterator[Hit]:
-    lost = {str(c.before["inputs"].get("serviceName")) for c in ctx.changes
+def _lost_services(ctx: Context) -> set[str]:
+    return {str(c.before["inputs"].get("serviceName")) for c in ctx.changes
             if c.type == KAFKA and c.action in ("delete", "replace")}
+
+
+def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
+    """A flow's filter that may match fewer topics while no topic the map knows stops: the topics
+    created outside the stack cannot be judged, so say so (a wider filter stays silent)."""
+    if _origins(ctx.base) is None:
+        return  # a base without origins: `replication-stops` says it cannot judge
+    stopped = _stopped_topics(ctx, _lost_services(ctx))
+    for c in _updates(ctx, FLOW):
+        before, after = c.before["inputs"], c.after["inputs"]
+        flow = f"{before.get('sourceCluster')}->{before.get('targetCluster')}"
+        old_in, new_in = set(before.get("topics") or ()), set(after.get("topics") or ())
+        old_out, new_out = set(before.get("topicsBlacklists") or ()), set(after.get("topicsBlacklists") or ())
+        if (new_in >= old_in and new_out <= old_out) or stopped.get(flow) or after.get("enable") is False:
+            continue
+        changed = [(p, *_input(c, p)) for p in ("topics", "topicsBlacklists") if _changed(c, p)]
+        yield _several(c.name, changed, _flow_text(before), ": no topic the stack declares or knows stops")
+
+
+def check_replication_stops(ctx: Context) -> Iterator[Hit]:
+    lost = _lost_services(ctx)
     if _origins(ctx.base) is None and ctx.base is not None:
         yield from _missing_origins(ctx, lost)
     stopped = _stopped_topics(ctx, lost)
@@ -655,7 +676,10 @@ def check_replication_stops(ctx: Context) -> Iterator[Hit]:
             continue
         deleted = c is not None and c.action == "delete"
         disabled = c is not None and not deleted and c.after["inputs"].get("enable") is False
-        if not topics and not (deleted or disabled):
+        scope = [i for i in (c.inputs if c else ()) if i.path in _FLOW_SCOPE]
+        # Another policy or source alias renames every copy, known to the topic map or not.
+        renamed = any(i.path in ("replicationPolicyClass", "sourceCluster") for i in scope)
+        if not topics and not (deleted or disabled or renamed):
             continue
         detail = (
             ": " + _stopped_text(topics)
@@ -663,19 +687,11 @@ def check_replication_stops(ctx: Context) -> Iterator[Hit]:
             else ": the topic map knows none of the topics it copies (a source without declared or `knownTopics`), "
             "so every topic it copies stops receiving records"
         )
-        scope = [i for i in (c.inputs if c else ()) if i.path in _FLOW_SCOPE]
         name = c.name if c else str(r["name"])  # renamed through an alias: its new name, as in the changes
         if deleted:
             yield Hit(name, "(resource)", "declared", "deleted", f"{_flow_text(inputs)} is deleted", detail)
         elif scope:
-            yield Hit(
-                name,
-                ", ".join(i.path for i in scope),
-                "; ".join(value_text(i.before) for i in scope),
-                "; ".join(value_text(i.after) for i in scope),
-                _flow_text(inputs),
-                detail,
-            )
+            yield _several(name, _triples(scope), _flow_text(inputs), detail)
         else:
             target = str(inputs.get("targetCluster"))
             yield Hit(
@@ -753,6 +769,14 @@ RULES: tuple[Rule, ...] = (
         "to it read a copy that silently ages; a new topic, where one is named, starts without that history, and "
         "translated consumer-group offsets do not carry over to it.",
         check_replication_stops,
+    ),
+    Rule(
+        "flow-filter-narrowed", "advisory", "flow",
+        "`topics` or `topicsExclude` (`topicsBlacklists`) may match fewer topics, and no topic in the topic map "
+        "stops (else `replication-stops` says which)",
+        "A topic created outside the stack that no longer matches stops receiving records on the target, and the "
+        "topic map cannot tell which.",
+        check_filter_narrowed,
     ),
     Rule(
         "partition-decrease", "cannot-apply", "Kafka topic",

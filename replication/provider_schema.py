@@ -45,6 +45,8 @@ DECLARED_RESOURCES = (
     "aiven:index/serviceIntegration:ServiceIntegration",
     "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint",
     "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow",
+    "aiven:index/kafkaUser:KafkaUser",
+    "aiven:index/kafkaAcl:KafkaAcl",
 )
 #: Inputs that force recreation although the schema does not flag them `willReplaceOnChanges`:
 #: the provider documents each as "changing this property forces recreation of the resource"

@@ -402,7 +402,8 @@ def test_a_flow_moved_to_other_cluster_aliases_is_replaced_and_pauses() -> None:
     before = _res(diffs.FLOW, "f", serviceName="mm", sourceCluster="a", targetCluster="b")
     d = diffs.compare(_doc(before), _doc({**before, "inputs": {**before["inputs"], "sourceCluster": "c"}}))
     assert [c.action for c in d.changes] == ["replace"]
-    assert [(f.cls, f.name) for f in d.findings] == [("advisory", "f")]
+    # It pauses while recreated, and copies from `c` replace those from `a`.
+    assert [(f.cls, f.name) for f in d.findings] == [("replication-stops", "f"), ("advisory", "f")]
 
 
 def test_findings_are_ordered_by_severity() -> None:

@@ -124,6 +124,13 @@ def _protect(c: Config) -> None:
         spec["ipFilter"] = ["10.0.0.0/8"]
 
 
+def _users(c: Config) -> None:
+    c["users"] = {
+        "orders-app": {"permissions": [{"permission": "readwrite", "topics": ["topic-a"], "clusters": ["source"]}]},
+        "reporting": {"permissions": [{"permission": "read", "topics": ["topic-.*"], "clusters": ["source", "target"]}]},
+    }
+
+
 def _second_flow(c: Config) -> None:
     c["flows"].append({"source": "target", "target": "source", "mirrormaker": "mm", "topics": ["topic-b"]})
 
@@ -191,6 +198,8 @@ CASES = [
          (("replication-stops", "replication-stops", "topicsBlacklists"),), says=("`source.logs` on `target`",)),
     Case("flow disabled", _set("flows.0.enabled", False),
          (("replication-stops", "replication-stops", "enable"),), says=("`source.topic-a` on `target`",)),
+    Case("topics narrowed to the topics the stack knows", _set("flows.0.topics", ["topic-a", "logs", "tiered"]),
+         (("advisory", "flow-filter-narrowed", "topics"),), says=("no topic the stack declares or knows stops",)),
     Case("flow and MirrorMaker deleted", _all(_set("flows", []), _set("mirrormakers", {})),
          (("replication-stops", "replication-stops", "(resource)"),),
          says=("flow `source` → `target` on MirrorMaker `mm` is deleted",)),
@@ -204,6 +213,13 @@ CASES = [
          (("cannot-apply", "version-downgrade", "kafkaUserConfig.kafkaVersion"),), says=("`4.2` → `4.1`",)),
     Case("tiered storage turned off", _set("clusters.source.topics.tiered.config.remoteStorageEnable", False),
          (("cannot-apply", "remote-storage-off", "config.remoteStorageEnable"),)),
+    # --- access-removed
+    Case("Kafka user removed", lambda c: c["users"].pop("reporting"), base=_users,
+         expected=(*(("access-removed", "access-removed", "(resource)"),) * 4,),
+         says=("Kafka user `reporting` on `target` is deleted", "ACL `read` on topic `topic-.*` for user `reporting`")),
+    Case("ACL narrowed from readwrite to read", _set("users.orders-app.permissions.0.permission", "read"),
+         base=_users, expected=(("access-removed", "access-removed", "(resource)"),),
+         says=("ACL `readwrite` on topic `topic-a` for user `orders-app` on `source` is deleted",)),
     # --- advisory
     Case("group-offset sync off", _set("flows.0.syncGroupOffsets", False),
          (("advisory", "group-offset-sync-off", "syncGroupOffsetsEnabled"),)),
@@ -239,6 +255,7 @@ CASES = [
          base=_set("clusters.source.topics.logs.config", {"cleanupPolicy": "compact,delete"})),
     Case("new topic", _set("clusters.source.topics.orders", {"partitions": 6, "replication": 3}), ()),
     Case("new flow", _second_flow, ()),
+    Case("wider topics", _set("flows.0.topics", [".*", "more"]), ()),
     Case("refresh interval", _set("mirrormakers.mm.kafkaMirrormaker.refreshTopicsIntervalSeconds", 300), ()),
     Case("cloud move", _set("clusters.target.cloud", "aws-eu-west-1"), ()),
     Case("plan upgrade", _set("clusters.source.plan", "business-8"), ()),
@@ -332,6 +349,7 @@ def test_what_the_diff_flags(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
     _, markdown = run_case(case, tmp_path, monkeypatch, capsys, "--format", "markdown", "--fail-on-data-loss")
     assert ("[!CAUTION]" in markdown) == bool(classes & FAILS_WITH_FLAG)
     assert ("[!NOTE]" in markdown) == ("advisory" in classes)
+    assert ("[!WARNING]" in markdown) == ("access-removed" in classes)
     for f in found:
         shown = markdown_message(f["message"])
         assert shown in markdown
@@ -341,8 +359,8 @@ def test_what_the_diff_flags(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_the_table_covers_every_class_and_rule() -> None:
     tested = {rule for case in CASES for _, rule, _ in case.expected}
-    assert tested | {"access-removed"} == {r.id for r in diff_rules.RULES}
-    assert {cls for case in CASES for cls, _, _ in case.expected} | {"access-removed"} == set(diff_rules.CLASSES)
+    assert tested == {r.id for r in diff_rules.RULES}
+    assert {cls for case in CASES for cls, _, _ in case.expected} == set(diff_rules.CLASSES)
     assert len([c for c in CASES if not c.expected]) >= 8
 
 
