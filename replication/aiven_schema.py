@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -296,11 +297,33 @@ def python_pattern(pattern: str) -> str:
 
 @cache
 def compiled_pattern(pattern: str) -> re.Pattern[str] | str:
-    """The compiled Python form of an Aiven pattern, or why it cannot be translated."""
+    """The compiled Python form of an Aiven (Go) pattern, or why it cannot be translated."""
     try:
         return re.compile(python_pattern(pattern), re.ASCII)
     except (UntranslatablePattern, re.error) as err:
         return str(err)
+
+
+@cache
+def _as_written(pattern: str) -> re.Pattern[str] | None:
+    # Aiven publishes Go regexes, but some use lookaheads RE2 lacks: its API may well read them with
+    # Python's `re`, as written. None when Python cannot (or would only warn its way through).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return re.compile(pattern)
+        except (re.error, Warning):
+            return None
+
+
+def pattern_matches(pattern: str, value: str) -> bool | str:
+    """Whether `value` matches an Aiven pattern under both readings, Go's and Python's as written
+    (so neither engine refuses what passes here), or why the pattern cannot be judged."""
+    go = compiled_pattern(pattern)
+    if isinstance(go, str):
+        return go
+    python = _as_written(pattern)
+    return go.search(value) is not None and (python is None or python.search(value) is not None)
 
 
 @dataclass(frozen=True)
@@ -357,11 +380,11 @@ def _string(node: dict[str, Any], value: str, path: str, secret: bool) -> Iterat
     if "max_length" in node and len(value) > node["max_length"]:
         yield Finding(path, f"must be at most {node['max_length']} characters long, got {size}")
     if "pattern" in node:
-        compiled = compiled_pattern(node["pattern"])
-        if isinstance(compiled, str):
+        matched = pattern_matches(node["pattern"], value)
+        if isinstance(matched, str):
             yield Finding(path, f"cannot be checked against Aiven's pattern {node['pattern']!r} "
-                                f"({compiled}): refused rather than passed unchecked")
-        elif not compiled.search(value):
+                                f"({matched}): refused rather than passed unchecked")
+        elif not matched:
             why = f" ({node['user_error'].rstrip('.')})" if "user_error" in node else ""
             yield Finding(path, f"must match Aiven's pattern {node['pattern']!r}{why}, got {shown}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,11 +108,12 @@ REFUSED_EARLIER: dict[tuple[str, str], str] = {
 }
 # A non-member the config's own syntax check lets through, so that Aiven's enum is what refuses it.
 OUTSIDE_ENUM = {"clusters.*.kafkaVersion": "2.8"}
-# Every Aiven pattern on an exposed option: values it accepts and values it refuses, with Go's
-# meaning (`$` is end of text, `\S` is ASCII). A new pattern fails until its examples are written.
+# Every Aiven pattern on an exposed option: values both readings accept, and values one of them
+# refuses (Go's `$` is end of text; Python's `\S` refuses a no-break space that Go's ASCII `\S`
+# takes). A new pattern fails until its examples are written.
 PATTERN_EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     r"^[^\r\n]*$": (["", "console-consumer-.*,connect-.*", "a b\t"], ["a\nb", "a\n", "\r"]),
-    r"^[^\r\n]*\S[^\r\n]*$": (["a", " aud ", "\u00a0"], ["", "   ", "a\n", " \t "]),
+    r"^[^\r\n]*\S[^\r\n]*$": (["a", " aud ", "x\u00a0"], ["", "   ", "a\n", " \t ", "\u00a0"]),
 }
 
 
@@ -337,9 +339,23 @@ def test_translation_matches_what_re2_matches(pattern: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("pattern", list(PATTERN_EXAMPLES))
-def test_pattern_examples_are_what_re2_says(pattern: str) -> None:
+def test_pattern_examples_are_what_re2_and_python_say(pattern: str) -> None:
     accepted, refused = PATTERN_EXAMPLES[pattern]
-    assert all(re2.search(pattern, v) for v in accepted) and not any(re2.search(pattern, v) for v in refused)
+    for value in accepted:
+        assert re2.search(pattern, value) and re.search(pattern, value), value
+        assert aiven_schema.pattern_matches(pattern, value) is True
+    for value in refused:
+        assert not (re2.search(pattern, value) and re.search(pattern, value)), value
+        assert aiven_schema.pattern_matches(pattern, value) is False
+
+
+def test_a_value_one_engine_refuses_is_refused() -> None:
+    # Go's \S takes a no-break space, Python's does not: the stricter reading wins.
+    assert re2.search(r"^\S$", "\u00a0") and not re.search(r"^\S$", "\u00a0")
+    assert aiven_schema.pattern_matches(r"^\S$", "\u00a0") is False
+    # Python's $ takes a final newline, Go's does not.
+    assert re.search(r"^a$", "a\n") and not re2.search(r"^a$", "a\n")
+    assert aiven_schema.pattern_matches(r"^a$", "a\n") is False
 
 
 @pytest.mark.parametrize(("pattern", "why"), [
