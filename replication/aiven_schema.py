@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from replication import config
@@ -56,25 +57,40 @@ BLOCKS: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     "external_kafka": (
         "integration_endpoint_types.yml", "external_kafka", "ServiceIntegrationEndpointExternalKafkaUserConfig", None,
     ),
+    "prometheus": (
+        "integration_endpoint_types.yml", "prometheus", "ServiceIntegrationEndpointPrometheusUserConfig", None,
+    ),
+    "datadog": ("integration_endpoint_types.yml", "datadog", "ServiceIntegrationEndpointDatadogUserConfig", None),
 }
 
-#: The external cluster's config keys and the `external_kafka` option each one sets, and whether the
-#: config names a secret `credentials` entry that holds the value.
-EXTERNAL_OPTIONS: dict[str, tuple[str, bool]] = {
-    "bootstrapServers": ("bootstrapServers", False),
-    "securityProtocol": ("securityProtocol", False),
-    "saslMechanism": ("saslMechanism", False),
-    "saslUsername": ("saslPlainUsername", False),
-    "saslUsernameCredential": ("saslPlainUsername", True),
-    "saslPassword": ("saslPlainPassword", True),
-    "sslCaCert": ("sslCaCert", False),
-    "sslClientCert": ("sslClientCert", False),
-    "sslClientKey": ("sslClientKey", True),
+#: Integration endpoints the config describes: config key (`*` is any cluster alias) -> (slice
+#: block, {config key: (endpoint option it sets, whether the config names a secret `credentials`
+#: entry that holds the value)}, config keys that are not endpoint user config).
+ENDPOINTS: dict[str, tuple[str, dict[str, tuple[str, bool]], frozenset[str]]] = {
+    "clusters.*.external": ("external_kafka", {
+        "bootstrapServers": ("bootstrapServers", False),
+        "securityProtocol": ("securityProtocol", False),
+        "saslMechanism": ("saslMechanism", False),
+        "saslUsername": ("saslPlainUsername", False),
+        "saslUsernameCredential": ("saslPlainUsername", True),
+        "saslPassword": ("saslPlainPassword", True),
+        "sslCaCert": ("sslCaCert", False),
+        "sslClientCert": ("sslClientCert", False),
+        "sslClientKey": ("sslClientKey", True),
+    }, frozenset({"endpointName"})),
+    "monitoring.prometheus": ("prometheus", {
+        "basicAuthUsername": ("basicAuthUsername", False),
+        "basicAuthPassword": ("basicAuthPassword", True),
+    }, frozenset({"endpointName"})),
+    "monitoring.datadog": ("datadog", {
+        "apiKey": ("datadogApiKey", True),
+        "site": ("site", False),
+    }, frozenset({"endpointName"})),
 }
-#: External keys that are not part of the endpoint's user config.
-EXTERNAL_NOT_USER_CONFIG = frozenset({"endpointName"})
-#: External keys whose config value is the name of a secret `credentials` entry.
-SECRET_REFERENCES = frozenset(key for key, (_, secret) in EXTERNAL_OPTIONS.items() if secret)
+#: Exposed keys whose config value is the name of a secret `credentials` entry.
+SECRET_REFERENCES = frozenset(
+    f"{prefix}.{key}" for prefix, (_, options, _) in ENDPOINTS.items() for key, (_, secret) in options.items() if secret
+)
 
 #: Config keys (`*` is any cluster alias or MirrorMaker key) and the slice option they are checked
 #: against: (block, camelCase path inside it). Secrets are checked by the credential they name.
@@ -82,7 +98,8 @@ EXPOSED: dict[str, tuple[str, tuple[str, ...]]] = {
     "clusters.*.kafkaVersion": ("kafka", ("kafkaVersion",)),
     "clusters.*.ipFilter": ("kafka", ("ipFilter",)),
     "clusters.*.kafka": ("kafka", ("kafka",)),
-    **{f"clusters.*.external.{key}": ("external_kafka", (name,)) for key, (name, _) in EXTERNAL_OPTIONS.items()},
+    **{f"{prefix}.{key}": (block, (name,))
+       for prefix, (block, options, _) in ENDPOINTS.items() for key, (name, _) in options.items()},
     "mirrormakers.*.ipFilter": ("kafka_mirrormaker", ("ipFilter",)),
     "mirrormakers.*.kafkaMirrormaker": ("kafka_mirrormaker", ("kafkaMirrormaker",)),
     "mirrormakers.*.integrations.*": ("kafka_mirrormaker_integration", ("kafkaMirrormaker",)),
@@ -434,20 +451,8 @@ def exposed_values(cfg: config.StackConfig) -> Iterator[tuple[str, str, Any, boo
         for key, value in given.items():
             if value is not None:
                 yield f"clusters.*.{key}", f"{at}.{key}", value, False
-        ext = cluster.external
-        if ext is None:
-            continue
-        external = ext.model_dump(by_alias=True, exclude_none=True)
-        external["bootstrapServers"] = ",".join(ext.bootstrap_servers)  # the endpoint's one string
-        for key, value in external.items():
-            if key not in EXTERNAL_OPTIONS:
-                continue  # not user config (a test keeps every key in one list or the other)
-            secret = key in SECRET_REFERENCES
-            if secret:
-                if value not in cfg.credentials:
-                    continue  # an unknown credential is reported by the reference check
-                value = cfg.credentials[value]
-            yield f"clusters.*.external.{key}", f"{at}.external.{key}", value, secret
+        if cluster.external is not None:
+            yield from _endpoint_values(cfg, "clusters.*.external", f"{at}.external", cluster.external)
     for key, mm in cfg.mirrormakers.items():
         at = config._path(("mirrormakers", key))  # a MirrorMaker key may need quoting
         if mm.ip_filter is not None:
@@ -456,6 +461,27 @@ def exposed_values(cfg: config.StackConfig) -> Iterator[tuple[str, str, Any, boo
             yield "mirrormakers.*.kafkaMirrormaker", f"{at}.kafkaMirrormaker", to_wire(mm.kafka_mirrormaker), False
         for alias, tuning in mm.integrations.items():
             yield "mirrormakers.*.integrations.*", f"{at}.integrations.{alias}", to_wire(tuning), False
+    if cfg.monitoring is not None:
+        for name in ("prometheus", "datadog"):
+            spec = getattr(cfg.monitoring, name)
+            if spec is not None:
+                yield from _endpoint_values(cfg, f"monitoring.{name}", f"monitoring.{name}", spec)
+
+
+def _endpoint_values(cfg: config.StackConfig, prefix: str, at: str,
+                     spec: BaseModel) -> Iterator[tuple[str, str, Any, bool]]:
+    options = ENDPOINTS[prefix][1]
+    for key, value in spec.model_dump(by_alias=True, exclude_none=True).items():
+        if key not in options:
+            continue  # not user config (a test keeps every key in one list or the other)
+        secret = options[key][1]
+        if secret:
+            if value not in cfg.credentials:
+                continue  # an unknown credential is reported by the reference checks
+            value = cfg.credentials[value]
+        elif isinstance(value, list):
+            value = ",".join(value)  # the endpoint takes the brokers as one string
+        yield f"{prefix}.{key}", f"{at}.{key}", value, secret
 
 
 def _constraints(node: dict[str, Any]) -> int:

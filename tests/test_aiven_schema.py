@@ -48,9 +48,12 @@ def test_doc_table_is_generated() -> None:
     )
 
 
-def test_every_external_key_is_mapped_to_the_endpoint_or_declared_outside_it() -> None:
-    keys = {info.alias or name for name, info in config.ExternalKafkaSpec.model_fields.items()}
-    assert keys == set(aiven_schema.EXTERNAL_OPTIONS) | aiven_schema.EXTERNAL_NOT_USER_CONFIG
+@pytest.mark.parametrize(("prefix", "model"), [("clusters.*.external", config.ExternalKafkaSpec),
+                                             ("monitoring.prometheus", config.PrometheusSpec),
+                                             ("monitoring.datadog", config.DatadogSpec)])
+def test_every_endpoint_key_is_mapped_or_declared_outside_the_user_config(prefix: str, model: Any) -> None:
+    _, options, outside = aiven_schema.ENDPOINTS[prefix]
+    assert {info.alias or name for name, info in model.model_fields.items()} == set(options) | outside
 
 
 def test_slice_holds_the_bounds_the_issue_names() -> None:
@@ -92,7 +95,10 @@ EXTERNAL = {
     "sslClientCert": "-----BEGIN CERTIFICATE-----",
     "sslClientKey": "onprem-key",
 }
-CREDENTIALS = {"onprem-password": "pw", "onprem-key": "-----BEGIN PRIVATE KEY-----"}
+MONITORING = {"prometheus": {"basicAuthUsername": "prom4851", "basicAuthPassword": "prom-password"},
+              "datadog": {"apiKey": "datadog-key", "site": "datadoghq.eu"}}
+CREDENTIALS = {"onprem-password": "pw", "onprem-key": "-----BEGIN PRIVATE KEY-----",
+               "prom-password": "fhyFNBjj3R", "datadog-key": "848f30907c15c55d601fe45487cce9b6"}
 
 # Enum members the config itself refuses, stricter than Aiven: (exposed key, value) -> why.
 STRICTER: dict[tuple[str, Any], str] = {
@@ -104,7 +110,10 @@ REFUSED_EARLIER: dict[tuple[str, str], str] = {
     ("clusters.*.external.bootstrapServers", "min_length"): "clusters.onprem.external.bootstrapServers[0]",
     ("clusters.*.external.saslUsername", "min_length"): "clusters.onprem.external.saslUsername",
     ("clusters.*.external.saslPassword", "min_length"): "credentials.onprem-password",
-    ("clusters.*.external.saslUsernameCredential", "min_length"): "credentials.onprem-saslUsernameCredential",
+    ("clusters.*.external.saslUsernameCredential", "min_length"): "credentials.ref-saslUsernameCredential",
+    ("monitoring.datadog.apiKey", "min_length"): "credentials.datadog-key",
+    **{("monitoring.prometheus.basicAuthUsername", kind): "monitoring.prometheus.basicAuthUsername"
+       for kind in ("min_length", "max_length", "pattern-0", "pattern-1", "pattern-2")},
 }
 # A non-member the config's own syntax check lets through, so that Aiven's enum is what refuses it.
 OUTSIDE_ENUM = {"clusters.*.kafkaVersion": "2.8"}
@@ -114,6 +123,8 @@ OUTSIDE_ENUM = {"clusters.*.kafkaVersion": "2.8"}
 PATTERN_EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
     r"^[^\r\n]*$": (["", "console-consumer-.*,connect-.*", "a b\t"], ["a\nb", "a\n", "\r"]),
     r"^[^\r\n]*\S[^\r\n]*$": (["a", " aud ", "x\u00a0"], ["", "   ", "a\n", " \t ", "\u00a0"]),
+    r"^[a-z0-9\-@_]{5,32}$": (["prom4851", "a-b@c_d"], ["Prom4851", "prom 4851"]),
+    r"^[A-Za-z0-9]{1,256}$": (["848f30907c15c55d601fe45487cce9b6"], ["848f-3090!", "848f 3090\n"]),
 }
 
 
@@ -127,21 +138,22 @@ def _concrete(exposed: str) -> str:
 def raw_with(exposed: str, sub: tuple[str, ...], value: Any) -> dict[str, Any]:
     """The dev stack with `value` set at the exposed key (and sub-path inside its block)."""
     raw = copy.deepcopy(dev_raw())
-    if ".external." in exposed:
+    prefix, _, key = exposed.rpartition(".")
+    if prefix in aiven_schema.ENDPOINTS:
         raw["clusters"]["onprem"] = {"external": dict(EXTERNAL)}
+        raw["monitoring"] = copy.deepcopy(MONITORING)
+        raw["credentials"] = dict(CREDENTIALS)
         if exposed.endswith("securityProtocol"):  # keep only the keys that protocol takes
             drop = {"PLAINTEXT": ("sasl", "ssl"), "SSL": ("sasl",)}.get(value, ())
             raw["clusters"]["onprem"]["external"] = {k: v for k, v in EXTERNAL.items() if not k.startswith(drop)}
-        raw["credentials"] = dict(CREDENTIALS)
-        key = exposed.rsplit(".", 1)[1]
-        if key in aiven_schema.SECRET_REFERENCES:
-            external = raw["clusters"]["onprem"]["external"]
-            option = aiven_schema.EXTERNAL_OPTIONS[key][0]
-            for other, (name, _) in aiven_schema.EXTERNAL_OPTIONS.items():
-                if name == option and other != key:  # its plain-text alternative
-                    external.pop(other, None)
-            external[key] = EXTERNAL.get(key, f"onprem-{key}")
-            raw["credentials"][external[key]] = value
+        if exposed in aiven_schema.SECRET_REFERENCES:
+            spec = raw["clusters"]["onprem"]["external"] if ".external" in prefix else raw["monitoring"][prefix.split(".")[1]]
+            options = aiven_schema.ENDPOINTS[prefix][1]
+            for other, (name, _) in options.items():
+                if name == options[key][0] and other != key:  # its plain-text alternative
+                    spec.pop(other, None)
+            spec.setdefault(key, f"ref-{key}")
+            raw["credentials"][spec[key]] = value
             return raw
     keys = [*_concrete(exposed).split("."), *sub]
     node = raw
@@ -222,8 +234,9 @@ def _bounds(exposed: str, node: dict[str, Any]) -> Iterator[tuple[str, Any, Any,
         yield "max_items", many[:n], many, f"must have at most {n} items, got {n + 1}"
     if "pattern" in node:
         accepted, refused = PATTERN_EXAMPLES[node["pattern"]]
-        for i, value in enumerate(accepted):
-            yield f"pattern-{i}", value, refused[i % len(refused)], f"must match Aiven's pattern {node['pattern']!r}"
+        for i in range(max(len(accepted), len(refused))):
+            yield (f"pattern-{i}", accepted[i % len(accepted)], refused[i % len(refused)],
+                   f"must match Aiven's pattern {node['pattern']!r}")
 
 
 CASES = list(cases())
@@ -261,7 +274,7 @@ def test_bound(exposed: str, sub: tuple[str, ...], kind: str, value: Any, accept
         at += _item_path(exposed)
     mine = [i for i in issues if i.startswith(f"{config.NAMESPACE}:{at}: ")]
     assert mine and words in mine[0], issues
-    if exposed.rsplit(".", 1)[1] in aiven_schema.SECRET_REFERENCES:
+    if exposed in aiven_schema.SECRET_REFERENCES:
         assert str(value) not in "\n".join(issues) and "value not shown: it is a secret" in mine[0]
 
 
