@@ -34,6 +34,9 @@ from replication import provider_schema
 from replication.topicmap import compile_java_regex
 
 NAMESPACE = "aiven-kafka-replication"
+#: How the offline engine stands in for a secret it cannot decrypt: such a value is not the secret's,
+#: so its length and pattern are checked only under `pulumi preview`/`up`.
+OFFLINE_SECRET_PREFIX = "offline-placeholder-for-"
 
 if TYPE_CHECKING:
     # mypy sees plain models; at run time these are built from the provider contract.

@@ -400,3 +400,15 @@ def test_a_mirrormaker_key_that_is_not_plain_is_quoted_in_the_path() -> None:
     assert errors_of(raw) == [
         "aiven-kafka-replication:mirrormakers['m\\nm'].kafkaMirrormaker.refreshTopicsIntervalSeconds: must be >= 1, got -5"
     ]
+
+
+def test_an_offline_stand_in_for_a_secret_is_not_judged_as_the_secret() -> None:
+    # The offline engine cannot decrypt `credentials`: its placeholder breaks the Datadog key's
+    # pattern, yet says nothing about the real key, which `pulumi preview` checks.
+    raw = raw_with("monitoring.datadog.apiKey", (), f"{config.OFFLINE_SECRET_PREFIX}{config.NAMESPACE}:credentials")
+    config.parse(raw)
+    raw["credentials"]["datadog-key"] = "not-a-datadog-key"
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:monitoring.datadog.apiKey: must match Aiven's pattern '^[A-Za-z0-9]{1,256}$' "
+        "(Must consist of up to 256 alpha-numeric characters), got (value not shown: it is a secret)"
+    ]
