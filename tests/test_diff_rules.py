@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replication import cli, diff_rules, engine
 from replication import diff as diffs
@@ -462,6 +464,37 @@ def test_a_deleted_flow_whose_topics_the_map_does_not_know_still_stops() -> None
     (finding,) = d.findings
     assert (finding.cls, finding.path) == ("replication-stops", "(resource)")
     assert "the topic map knows none of the topics it copies" in finding.message
+
+
+RETENTION = st.one_of(st.none(), st.just(-1), st.integers(min_value=1, max_value=10**12))
+
+
+@given(old=st.fixed_dictionaries({}, optional={"logRetentionMs": RETENTION, "logRetentionHours": RETENTION,
+                                                "logRetentionBytes": RETENTION}),
+       new=st.fixed_dictionaries({}, optional={"logRetentionMs": RETENTION, "logRetentionHours": RETENTION,
+                                                "logRetentionBytes": RETENTION}),
+       own=st.fixed_dictionaries({}, optional={"retentionMs": RETENTION, "retentionBytes": RETENTION}))
+@settings(max_examples=80, deadline=None)
+def test_retention_findings_follow_the_effective_value(old: Config, new: Config, own: Config) -> None:
+    def kafka(settings: Config) -> dict[str, Any]:
+        clean = {k: v for k, v in settings.items() if v is not None}
+        return _res(diffs.KAFKA, "k", serviceName="k", kafkaUserConfig={"kafka": clean})
+
+    topic_ = _res(diffs.TOPIC, "t", serviceName="k", topicName="t",
+                  config={k: str(v) for k, v in own.items() if v is not None})
+    forth = diffs.compare(_doc(kafka(old), topic_), _doc(kafka(new), topic_)).findings
+    back = diffs.compare(_doc(kafka(new), topic_), _doc(kafka(old), topic_)).findings
+    assert {f.rule for f in (*forth, *back)} <= {"cluster-retention-cut"}, "a topic with fixed values is silent"
+    for measure in (diff_rules.cluster_retention_ms, diff_rules.cluster_retention_bytes):
+        before = measure(kafka(old)["inputs"]["kafkaUserConfig"]["kafka"])
+        after = measure(kafka(new)["inputs"]["kafkaUserConfig"]["kafka"])
+        bytes_ = measure is diff_rules.cluster_retention_bytes
+
+        def on(findings: tuple[diff_rules.Finding, ...], bytes_: bool = bytes_) -> bool:
+            return any(f.path.endswith("logRetentionBytes") == bytes_ for f in findings)
+
+        # A finding exactly when the effective value shrinks; a cut one way is never one the other way.
+        assert on(forth) == (after < before) and on(back) == (before < after)
 
 
 # --- the README's section is the table ------------------------------------------------------------------
