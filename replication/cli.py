@@ -4,13 +4,16 @@
 create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
 Exit codes: 0 ok; 1 `diff` found a change that cannot be applied, or, with `--fail-on-data-loss`,
 one that loses records, stops replication or cannot be judged (see `diff_rules`); 2 invalid config
-or topology (the message says which key and value), or a git ref that fails.
+or topology (the message says which key and value), or a git ref that fails. No input ends in a
+traceback: an unexpected exception is reported as one line naming its type (its message may quote
+a secret), exit 2; set REPLICATION_TRACEBACK=1 to see the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -69,8 +72,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Set to 1 to let an unexpected exception end in its traceback instead of one line.
+TRACEBACK_ENV = "REPLICATION_TRACEBACK"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if os.environ.get(TRACEBACK_ENV) == "1":
+            raise
+        # The type only: an exception's message can quote any config value, secrets included.
+        print(f"error: internal error ({type(err).__name__}); this is a bug, please report it "
+              f"(set {TRACEBACK_ENV}=1 for the traceback)", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
         sys.stdout.write(schema_text())

@@ -1,6 +1,7 @@
 """The offline engine: run the real program for a stack under Pulumi's in-process mock engine.
 
-No CLI, no token, no network. It reads `Pulumi.<stack>.yaml` the way the CLI would, runs
+No CLI, no token, no network. It reads `Pulumi.<stack>.yaml` the way the CLI would (with
+:mod:`replication.stackfile`), runs
 `__main__.py` with `runpy`, and records every registration the program makes: type, name,
 parent, inputs (secrets kept marked), dependencies and resource options. The plan command and the
 tests both use it, so what the tests prove is what reviewers see.
@@ -24,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from google.protobuf import json_format, struct_pb2
+
+from replication.stackfile import StackFileError, StackFiles, encode, load_stack_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,133 +199,6 @@ class ProgramError(Exception):
         super().__init__(message)
         self.partial = partial
         """What was registered before the program stopped (nothing, for config errors)."""
-
-
-# --- stack config -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StackFiles:
-    """The config the CLI would hand the program: flat key -> string, and the secret keys."""
-
-    project: str
-    config: dict[str, str]
-    secret_keys: list[str]
-
-
-def _encode(value: Any) -> str:
-    # The CLI passes structured values JSON-encoded and scalars as strings.
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-def _has_secure(value: Any) -> bool:
-    if isinstance(value, dict):
-        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_secure(v) for v in value)
-    return False
-
-
-def _offline_secrets(value: Any, key: str) -> Any:
-    # Encrypted values cannot be decrypted offline: substitute a placeholder and keep it secret.
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            # Imported here: the engine loads before the program's modules (the benchmarks time them apart).
-            from replication.config import OFFLINE_SECRET_PREFIX
-
-            return f"{OFFLINE_SECRET_PREFIX}{key}"
-        return {k: _offline_secrets(v, key) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_offline_secrets(v, key) for v in value]
-    return value
-
-
-# libyaml's safe loader when PyYAML was built with it: the same YAML, read about ten times faster
-# (half a second of a 1,200-topic plan with the pure-Python loader).
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class DuplicateKeyError(ValueError):
-    """A YAML mapping repeats a key. PyYAML would silently keep the last value."""
-
-
-def _load_yaml(text: str, source: str = "<yaml>") -> Any:
-    loader = _YAML_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        duplicates = list(_duplicate_keys(node, (), source))
-        if duplicates:
-            raise DuplicateKeyError("\n".join(duplicates))
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _key_path(path: tuple[str | int, ...]) -> str:
-    # Stack files nest the namespace keys under `config:`; name them as config errors do.
-    parts = path[1:] if len(path) > 1 and path[0] == "config" else path
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
-    return out
-
-
-def _duplicate_keys(node: yaml.Node, path: tuple[str | int, ...], source: str) -> Iterator[str]:
-    """One line per repeated mapping key, naming its key path, both lines and the value that would win."""
-    if isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*path, i), source)
-    elif isinstance(node, yaml.MappingNode):
-        first: dict[tuple[str, str], int] = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
-                continue
-            line = key.start_mark.line + 1
-            where = (*path, key.value)
-            if (key.tag, key.value) in first:
-                shown = repr(value.value) if isinstance(value, yaml.ScalarNode) else f"the {value.id} at line {line}"
-                yield (
-                    f"{_key_path(where)}: duplicate key in {source} at line {line} (first at line "
-                    f"{first[key.tag, key.value]}); YAML would silently keep only this last value, {shown}"
-                )
-            first.setdefault((key.tag, key.value), line)
-            yield from _duplicate_keys(value, where, source)
-
-
-def load_stack_files(program_dir: Path, stack: str, stack_file: Path | None = None) -> StackFiles:
-    """Read `Pulumi.yaml` and `Pulumi.<stack>.yaml` like the CLI: project defaults, then the stack."""
-    try:
-        project_doc = _load_yaml((program_dir / "Pulumi.yaml").read_text(), "Pulumi.yaml") or {}
-    except DuplicateKeyError as err:
-        raise ProgramError(f"invalid project file:\n{err}") from None
-    project = str(project_doc["name"])
-    path = stack_file or program_dir / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise ProgramError(f"no stack config {path.name} in {program_dir}")
-    try:
-        stack_doc = _load_yaml(path.read_text(), path.name) or {}
-    except DuplicateKeyError as err:
-        # Stopped before the program ran: nothing is declared.
-        raise ProgramError(f"invalid stack config:\n{err}", PlanResult(project=project, stack=stack)) from None
-    values: dict[str, Any] = {}
-    for key, spec in (project_doc.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(spec, dict) and "default" in spec:
-            values[full] = spec["default"]
-        elif not isinstance(spec, dict):
-            values[full] = spec
-    for key, value in (stack_doc.get("config") or {}).items():
-        values[key if ":" in key else f"{project}:{key}"] = value
-    secret_keys = sorted(k for k, v in values.items() if _has_secure(v))
-    return StackFiles(
-        project=project,
-        config={k: _encode(_offline_secrets(v, k)) for k, v in values.items()},
-        secret_keys=secret_keys,
-    )
 
 
 # --- the mock engine --------------------------------------------------------------------------
@@ -531,13 +406,18 @@ def run_program(
     """
     import pulumi
 
-    files = load_stack_files(program_dir, stack, stack_file)
+    try:
+        files = load_stack_files(program_dir, stack, stack_file)
+    except StackFileError as err:
+        # Stopped before the program ran: nothing is declared.
+        partial = PlanResult(project=err.project, stack=stack) if err.project else None
+        raise ProgramError(str(err), partial) from None
     for key, value in (config_overrides or {}).items():
         full = f"{files.project}:{key}"
         if value is None:
             files.config.pop(full, None)
         else:
-            files.config[full] = _encode(value)
+            files.config[full] = encode(value)
     result = PlanResult(project=files.project, stack=stack)
     main = program_dir / "__main__.py"
 

@@ -1,9 +1,10 @@
 """A catalog of malformed stack configs, each a small mutation of Pulumi.dev.yaml.
 
 Every entry runs through the real program under the offline engine, from a stack file on disk, so
-YAML's own traps (`3.10`, `on`, `10:00:00`, repeated keys) are exercised as users meet them. Each
+YAML's own traps (`3.10`, `on`, `10:00:00`) are exercised as users meet them. Each
 must stop before any resource is declared, with exactly the expected one-line message naming the
-key path and the value.
+key path and the value. Repeated keys, which stop the loader before the program runs, are in
+test_stackfile.py.
 """
 
 from __future__ import annotations
@@ -244,17 +245,6 @@ CATALOG: list[Case] = [
          e("clusters.target.serviceName", "'source' is already the service name of clusters.source")),
     Case("cluster-and-mirrormaker-share-a-name", put("mirrormakers/mm/serviceName", "target"),
          e("mirrormakers.mm.serviceName", "'target' is already the service name of clusters.target")),
-    Case("duplicate-yaml-key", text("      plan: business-4\n", "      plan: business-4\n      plan: business-8\n",
-                                    within="    source:"),
-         e("clusters.source.plan", "duplicate key in Pulumi.bad.yaml at line 10 (first at line 9); "
-                                   "YAML would silently keep only this last value, 'business-8'")),
-    Case("duplicate-yaml-top-level-key", text(f"  {NS}:flows:", f"  {NS}:flows: []\n  {NS}:flows:"),
-         e("flows", "duplicate key in Pulumi.bad.yaml at line 37 (first at line 36); "
-                    "YAML would silently keep only this last value, the sequence at line 37")),
-    Case("duplicate-yaml-topic", text("        topic-a: {partitions: 3, replication: 2}",
-                                      "        topic-a: {partitions: 3, replication: 2}\n        topic-a: {partitions: 1, replication: 1}"),
-         e("clusters.source.topics.topic-a", "duplicate key in Pulumi.bad.yaml at line 17 (first at line 16); "
-                                             "YAML would silently keep only this last value, the mapping at line 17")),
     # --- bad CIDRs ----------------------------------------------------------------------------
     Case("cidr-host-bits", put("mirrormakers/mm/ipFilter", ["10.0.0.1/8"]),
          e("mirrormakers.mm.ipFilter[0]",
@@ -370,18 +360,6 @@ def test_the_unedited_dev_stack_passes_through_the_same_path(tmp_path: Path) -> 
     good = tmp_path / "Pulumi.bad.yaml"
     good.write_text(change(lambda raw: None)(DEV_TEXT))
     assert run_program("bad", ROOT, stack_file=good).resources
-
-
-def test_duplicate_keys_in_the_project_file_are_refused_too(tmp_path: Path) -> None:
-    project = (ROOT / "Pulumi.yaml").read_text()
-    (tmp_path / "Pulumi.yaml").write_text(project + "\nname: another-project\n")
-    (tmp_path / "Pulumi.dev.yaml").write_text(DEV_TEXT)
-    with pytest.raises(ProgramError) as info:
-        run_program("dev", tmp_path)
-    header, line = str(info.value).splitlines()
-    assert header == "invalid project file:"
-    assert line.startswith("name: duplicate key in Pulumi.yaml at line ")
-    assert line.endswith("(first at line 1); YAML would silently keep only this last value, 'another-project'")
 
 
 @pytest.mark.parametrize(

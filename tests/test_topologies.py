@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from replication import config
-from replication.engine import PlanResult, ProgramError, Secret, load_stack_files, run_program
+from replication.engine import PlanResult, ProgramError, Secret, run_program
+from replication.stackfile import load_stack_files
 from tests.conftest import ROOT, Plan
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
