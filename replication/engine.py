@@ -27,7 +27,11 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-from replication.stackfile import StackFileError, StackFiles, encode, load_stack_files
+from replication.stackfile import StackFileError, encode
+
+# Re-exported: callers read stack files through the engine too.
+from replication.stackfile import StackFiles as StackFiles
+from replication.stackfile import load_stack_files as load_stack_files
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
