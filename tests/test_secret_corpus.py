@@ -108,7 +108,9 @@ def corpus() -> dict[str, tuple[dict[str, Any], str | None]]:
     """Every stack of the corpus, with the one key path its refusal must name (None: accepted)."""
     dev, migration = _doc(COMMITTED["dev"]), _doc(COMMITTED["example-migration"])
     stacks: dict[str, tuple[dict[str, Any], str | None]] = {name: (_doc(p), None) for name, p in COMMITTED.items()}
+    active = _doc(COMMITTED["example-active-active"])
     stacks |= _secure_everywhere("dev", dev) | _secure_everywhere("migration", migration)
+    stacks |= _secure_everywhere("active-active", active)  # users and their credentials
     ext = "clusters.onprem.external"
     creds = f"{NS}:credentials"
     secret_key = {**migration["config"][creds], "client-key": _secure("key"), "sasl-user": _secure("user")}
@@ -125,7 +127,6 @@ def corpus() -> dict[str, tuple[dict[str, Any], str | None]]:
                 bad = _external(with_keys, saslPassword=value)
             stacks[f"{field}-{kind}"] = (bad, f"{ext}.{field}")
     # The same in the other fields that name a credential: a user's password, monitoring's secrets.
-    active = _doc(COMMITTED["example-active-active"])
     user = (f"{NS}:users", "orders-service", "password")
     monitoring = {"prometheus": {"basicAuthUsername": "scraper", "basicAuthPassword": "orders-service-password"},
                   "datadog": {"apiKey": "orders-service-password"}}
@@ -180,7 +181,7 @@ def corpus_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_corpus_covers_every_place() -> None:
-    assert len(CORPUS) > 120
+    assert len(CORPUS) > 250
     accepted = {name for name, (_, refused) in CORPUS.items() if refused is None}
     assert {"dev", "prod", "example-migration", "secret-client-key", "secret-sasl-user", "secret-monitoring"} <= accepted
     assert "migration-secure-credentials.onprem-sasl-password" in accepted
