@@ -354,3 +354,31 @@ def test_a_user_name_turned_secret_shows_as_a_masked_change(
     assert "saslPlainUsername" in out and "[secret]" in out, "the change must be listed, masked"
     # The old plain value is public (it was in the file); the new one never shows.
     assert leaks(out.replace(f"{MARK}-old-user", "")) == []
+
+
+def _migration_issues(**changes: Any) -> list[str]:
+    raw = {k.removeprefix(f"{NS}:"): v for k, v in _doc(COMMITTED["example-migration"])["config"].items()}
+    raw["credentials"] = {"onprem-sasl-password": "placeholder", "onprem-user": "placeholder"}
+    ext = raw["clusters"]["onprem"]["external"]
+    for key, value in changes.items():
+        if value is None:
+            ext.pop(key)
+        else:
+            ext[key] = value
+    try:
+        config.parse(raw)
+    except config.ConfigError as err:
+        return [str(i).removeprefix(f"{NS}:clusters.onprem.external.") for i in err.issues]
+    return []
+
+
+def test_the_sasl_user_name_is_given_one_way_or_the_other() -> None:
+    assert _migration_issues(saslUsername=None, saslUsernameCredential="onprem-user") == []
+    assert _migration_issues(saslUsernameCredential="onprem-user") == [
+        "saslUsernameCredential: give saslUsername or saslUsernameCredential, not both"
+    ]
+    assert _migration_issues(saslUsername=None) == ["saslUsername: required with securityProtocol SASL_SSL"]
+    assert _migration_issues(saslUsername=None, saslUsernameCredential="onprem-user", securityProtocol="SSL",
+                             saslMechanism=None, saslPassword=None) == [
+        "saslUsernameCredential: only applies to SASL_SSL, not SSL"
+    ]
