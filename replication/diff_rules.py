@@ -504,9 +504,12 @@ def check_remote_storage_off(ctx: Context) -> Iterator[Hit]:
             yield Hit(c.name, path, before, after, describe(c))
 
 
-def check_access_removed(ctx: Context) -> Iterator[Hit]:
-    yield from _lost(ctx, USER)
-    yield from _lost(ctx, ACL)
+def check_user_removed(ctx: Context) -> Iterator[Hit]:
+    return _lost(ctx, USER)
+
+
+def check_acl_removed(ctx: Context) -> Iterator[Hit]:
+    return _lost(ctx, ACL)
 
 
 def _turned_off(ctx: Context, type_: str, *paths: str) -> Iterator[Hit]:
@@ -800,11 +803,17 @@ RULES: tuple[Rule, ...] = (
         check_remote_storage_off,
     ),
     Rule(
-        "access-removed", "access-removed", "Kafka user or ACL",
-        "`aiven:index/kafkaUser:KafkaUser` or `aiven:index/kafkaAcl:KafkaAcl` deleted or replaced",
-        "Clients that authenticate as this user or rely on this ACL are refused from then on (a replaced user also "
-        "gets a new password).",
-        check_access_removed,
+        "user-removed", "access-removed", "Kafka user",
+        "deleted, or replaced (`username`, `serviceName`, `project`)",
+        "Clients that authenticate as this user on this cluster are refused from then on; a replacement gets a new "
+        "password.",
+        check_user_removed,
+    ),
+    Rule(
+        "acl-removed", "access-removed", "Kafka ACL entry",
+        "deleted, or replaced (`permission`, `topic`, `username`): a narrower permission is a delete and a create",
+        "The user's clients lose this permission on the topics it matched from then on.",
+        check_acl_removed,
     ),
     Rule(
         "group-offset-sync-off", "advisory", "flow",

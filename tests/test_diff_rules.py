@@ -217,10 +217,11 @@ CASES = [
          (("cannot-apply", "remote-storage-off", "config.remoteStorageEnable"),)),
     # --- access-removed
     Case("Kafka user removed", lambda c: c["users"].pop("reporting"), base=_users,
-         expected=(*(("access-removed", "access-removed", "(resource)"),) * 4,),
+         expected=(*(("access-removed", "user-removed", "(resource)"),) * 2,
+                   *(("access-removed", "acl-removed", "(resource)"),) * 2),
          says=("Kafka user `reporting` on `target` is deleted", "ACL `read` on topic `topic-.*` for user `reporting`")),
     Case("ACL narrowed from readwrite to read", _set("users.orders-app.permissions.0.permission", "read"),
-         base=_users, expected=(("access-removed", "access-removed", "(resource)"),),
+         base=_users, expected=(("access-removed", "acl-removed", "(resource)"),),
          says=("ACL `readwrite` on topic `topic-a` for user `orders-app` on `source` is deleted",)),
     # --- advisory
     Case("group-offset sync off", _set("flows.0.syncGroupOffsets", False),
@@ -387,7 +388,7 @@ def test_deleting_a_kafka_user_or_acl_removes_access_and_does_not_fail() -> None
     acl = _res(diffs.ACL, "app-acl", project="p", serviceName="k", username="app", topic="orders", permission="read")
     d = diffs.compare(_doc(user, acl), _doc())
     assert [(f.cls, f.rule, f.name) for f in d.findings] == [
-        ("access-removed", "access-removed", "app-user"), ("access-removed", "access-removed", "app-acl")]
+        ("access-removed", "user-removed", "app-user"), ("access-removed", "acl-removed", "app-acl")]
     assert "Kafka user `app` on `k` is deleted" in d.findings[0].message
     assert "ACL `read` on topic `orders` for user `app` on `k` is deleted" in d.findings[1].message
     assert d.failing(True) == [] and d.failing(False) == []
