@@ -38,6 +38,13 @@ NOT_CODE: dict[str, tuple[str, ...]] = {
 }
 
 
+def not_code_text() -> str:
+    """:data:`NOT_CODE` in words, for the README (a test keeps it there)."""
+    dirs = ", ".join(f"`{d}/`" for d in NOT_CODE["top-level directories"])
+    names = ", ".join(f"`{n}`" for n in NOT_CODE["file names"])
+    return f"all but {names} files and {dirs}"
+
+
 class BaseError(Exception):
     """No base can be planned: no base version of the stack file, a ref that does not resolve, a
     base config that fails to plan."""

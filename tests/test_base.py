@@ -238,3 +238,23 @@ def test_code_changes_cover_every_state_and_skip_what_the_plan_never_reads(repo:
 )
 def test_what_counts_as_code(path: str, code: bool) -> None:
     assert bases.is_code(path) is code
+
+
+def test_the_readme_names_what_is_not_code() -> None:
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"the project's code ({bases.not_code_text()})" in readme
+
+
+def test_a_project_outside_git_uses_its_own_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = copy_project(tmp_path / "program", PROJECT_FILES)  # e.g. a release unpacked, no .git
+    configs = new_repo(tmp_path / "configs", {"Pulumi.live.yaml": DEV})
+    stack_file = configs / "Pulumi.live.yaml"
+    stack_file.write_text(BIGGER)
+    code, out, err = diff(capsys, project, "--base", "HEAD", "--config", str(stack_file))
+    assert (code, actions(out)) == (0, PLAN_CHANGE)
+    assert err.endswith("with the working tree's code (the stack file is versioned apart from the program)\n")
+    # --base with --base-config names the project's code at that ref: there is none to find.
+    code, out, err = diff(capsys, project, "--base", "HEAD", "--base-config", str(ROOT / "Pulumi.dev.yaml"),
+                          "--config", str(stack_file))
+    assert (code, out) == (2, "")
+    assert err == f"error: --base HEAD: the project directory {project} is not in a git repository\n"
