@@ -1122,12 +1122,29 @@ def parse(raw: Mapping[str, Any], secret_keys: Collection[str] | None = None) ->
     except ValidationError as err:
         raise ConfigError(_issues_from(err, {*SECRET_KEYS, *(secret_keys or ())})) from None
     if secret_keys is not None and cfg.credentials and "credentials" not in secret_keys:
-        raise ConfigError([ConfigIssue(
-            "credentials",
-            "is stored in plain text: set each entry with `pulumi config set --secret --path "
-            f"'{NAMESPACE}:credentials.<name>' <value>`",
-        )])
+        raise ConfigError([_plain_credentials()])
     return cfg
+
+
+def check_stack_secrets(raw: Mapping[str, Any], secret_keys: Collection[str]) -> list[ConfigIssue]:
+    """What only a stack file can get wrong about secrets, checked before the rest and alone (the
+    other errors could quote these values): a `secure:` value outside `credentials`, a PEM private
+    key in plain text, and `credentials` in plain text. The program checks these, then hands the
+    config to the component, which validates the rest as it does for any caller."""
+    misplaced = list(check_secret_placement(raw, secret_keys))
+    if misplaced:
+        return misplaced
+    if raw.get("credentials") and "credentials" not in secret_keys:
+        return [_plain_credentials()]
+    return []
+
+
+def _plain_credentials() -> ConfigIssue:
+    return ConfigIssue(
+        "credentials",
+        "is stored in plain text: set each entry with `pulumi config set --secret --path "
+        f"'{NAMESPACE}:credentials.<name>' <value>`",
+    )
 
 
 #: The only top-level key that may (and must) hold secrets. Pulumi tells a program which top-level

@@ -1,4 +1,4 @@
-"""The Pulumi program: read stack config, validate it, declare the topology, export outputs.
+"""The Pulumi program: read the stack config, declare it with the public component, export its outputs.
 
 The same code runs under `pulumi preview`/`pulumi up` and under the offline engine.
 """
@@ -6,13 +6,13 @@ The same code runs under `pulumi preview`/`pulumi up` and under the offline engi
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
-from replication import config, topology
-from replication.components import Replication, ReplicationArgs
-from replication.topicmap import TopologyError
+from replication import config, config_keys
+from replication.args import ReplicationArgs
+from replication.components.replication import InvalidArgs, Replication
 
 
 def read_raw_config() -> tuple[dict[str, Any], set[str]]:
@@ -50,34 +50,27 @@ def _parse_value(text: str | None) -> Any:
         return text
 
 
-def load_plan() -> topology.TopologyPlan:
-    """Validate the stack config and plan the topology, or stop cleanly with the errors."""
-    try:
-        raw, secret_keys = read_raw_config()
-        return topology.plan(config.parse(raw, secret_keys))
-    except (config.ConfigError, TopologyError) as err:
-        # RunError ends the program with the message only: no traceback for a config mistake.
-        raise pulumi.RunError(f"invalid stack config:\n{err}") from None
-
-
 def main() -> Replication:
-    """Declare the stack. Returns the top-level component (tests inspect it)."""
-    plan = load_plan()
-    for warning in [*config.safety_warnings(plan.config), *plan.access.warnings, *config.schema_warnings(plan.config)]:
-        pulumi.log.warn(str(warning))
-    credentials: pulumi.Output[dict[str, str]] | None = None
-    if plan.config.credentials:
-        # Read through the secret API so Pulumi itself keeps every derived value secret.
-        credentials = pulumi.Config(config.NAMESPACE).require_secret_object("credentials")
-    replication = Replication("replication", ReplicationArgs(plan=plan, credentials=credentials))
+    """Declare the stack with the public component, from the stack config. Returns the component
+    (tests inspect it)."""
+    raw, secret_keys = read_raw_config()
+    issues = config.check_stack_secrets(raw, secret_keys)
+    if issues:
+        # RunError ends the program with the message only: no traceback for a config mistake.
+        raise pulumi.RunError("invalid stack config:\n" + "\n".join(map(str, issues)))
+    try:
+        # Credentials arrive as plain strings: the component keeps each a secret Output.
+        replication = Replication("replication", cast(ReplicationArgs, config_keys.to_args(raw)))
+    except InvalidArgs as err:
+        raise pulumi.RunError(f"invalid stack config:\n{err.error}") from None
     pulumi.export("clusterServiceNames", replication.cluster_service_names)
     pulumi.export("clusterServiceUris", replication.cluster_service_uris)
     pulumi.export("mirrormakerServiceNames", replication.mirrormaker_service_names)
-    pulumi.export("flows", replication.flow_summaries)
+    pulumi.export("flows", replication.flows)
     pulumi.export("expectedTopics", replication.expected_topics)
     if replication.users:
         # Only with users: stacks without them keep their outputs as they were.
-        pulumi.export("users", replication.user_summaries)
+        pulumi.export("users", replication.users)
         pulumi.export("userPasswords", replication.user_passwords)
     pulumi.export("topicOrigins", replication.topic_origins)
     return replication

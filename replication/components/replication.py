@@ -1,13 +1,20 @@
-"""The whole replication topology, built from a validated plan."""
+"""The public component: the whole replication topology of one stack, from its config as Args.
 
-from __future__ import annotations
+The Python program and the component package (other languages, through the provider in
+`provider/`) construct this same component. It validates its Args with the stack config model
+before declaring anything, so both report the same one-line errors.
+"""
 
-from dataclasses import dataclass, replace
+# No `from __future__ import annotations`: the package schema is read from these annotations at run time.
+import inspect
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 
-from replication import adoption
+from replication import adoption, config, config_keys, topology
+from replication.args import ReplicationArgs
 from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
@@ -15,59 +22,86 @@ from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, M
 from replication.components.renaming import previous
 from replication.components.user import UserAccess, UserAccessArgs
 from replication.provider_schema import to_wire
-from replication.topology import TopologyPlan
+from replication.topicmap import TopologyError
+
+# Stand-ins for values only known after `up`, so that validation can run at preview. They never
+# reach a resource: resources take the Args' own values.
+_UNKNOWN_PROJECT = "project-known-after-up"
+_UNKNOWN_SECRET = "secret-known-after-up"
 
 
-@dataclass(frozen=True)
-class ReplicationArgs:
-    """Inputs of :class:`Replication`."""
+class InvalidArgs(pulumi.RunError):
+    """Args that do not describe a valid topology, raised before anything is declared. As a
+    RunError, Pulumi prints the message only: one line per issue, naming the key path and value."""
 
-    plan: TopologyPlan
-    """The validated config, resolved by :func:`replication.topology.plan`."""
-    credentials: pulumi.Output[dict[str, str]] | None = None
-    """The secret `credentials` config (external clusters' passwords and keys), if any."""
+    def __init__(self, error: config.ConfigError | TopologyError) -> None:
+        self.error = error
+        super().__init__(f"invalid Replication args:\n{error}")
+
+
+def load(args: ReplicationArgs) -> topology.TopologyPlan:
+    """Validate the Args with the stack config model and plan the topology, or raise :class:`InvalidArgs`."""
+    raw = config_keys.to_config(dict(args))
+    try:
+        if _unknown(raw.get("project")):
+            if raw.get("adopt") is not None:
+                raise config.ConfigError([config.ConfigIssue(
+                    "project", "must be a plain string with adopt, not an output: the import IDs are built from it"
+                )])
+            raw["project"] = _UNKNOWN_PROJECT
+        credentials = raw.get("credentials")
+        if _unknown(credentials):
+            raise config.ConfigError([config.ConfigIssue(
+                "credentials", "must be a map whose names are known at preview; only its values may be outputs"
+            )])
+        if isinstance(credentials, dict):
+            raw["credentials"] = {k: _UNKNOWN_SECRET if _unknown(v) else v for k, v in credentials.items()}
+        return topology.plan(config.parse(raw))
+    except (config.ConfigError, TopologyError) as err:
+        raise InvalidArgs(err) from None
+
+
+def _unknown(value: Any) -> bool:
+    """Whether a value is an Output or awaitable: known after `up`, or secret."""
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
 
 
 class Replication(pulumi.ComponentResource):
-    """Kafka clusters, MirrorMaker services and replication flows of one stack."""
+    """Cross-cluster Kafka replication on Aiven: clusters, topics, MirrorMaker 2 services, flows, users and ACLs."""
 
-    clusters: dict[str, KafkaCluster]
-    """Kafka clusters this stack manages, by alias."""
-    external_clusters: dict[str, ExternalKafkaCluster]
-    """Clusters outside Aiven, by alias."""
-    mirrormakers: dict[str, MirrorMaker]
-    """MirrorMaker services, by config key."""
-    flows: dict[str, ReplicationFlow]
-    """Replication flows, by `<source>->target`."""
     cluster_service_names: pulumi.Output[dict[str, str]]
     """Aiven service name of each managed or existing cluster, by alias."""
     cluster_service_uris: pulumi.Output[dict[str, str]]
     """Service URI of each managed cluster, by alias (secret: it embeds credentials)."""
     mirrormaker_service_names: pulumi.Output[dict[str, str]]
     """Aiven service name of each MirrorMaker, by key."""
-    flow_summaries: list[dict[str, Any]]
-    """Each flow's endpoints, MirrorMaker, policy and state, for the stack output."""
+    flows: list[dict[str, Any]]
+    """Each flow's `source`, `target`, `mirrormaker`, `replicationPolicy` and `enabled`."""
     expected_topics: dict[str, list[str]]
     """Predicted topics on each cluster once replication has settled, by alias."""
-    users: dict[str, UserAccess]
-    """Kafka users and their ACL entries, by user name."""
-    user_summaries: dict[str, dict[str, Any]]
-    """Each user's clusters and ACL entries, for the stack output (no secret in it)."""
+    users: dict[str, dict[str, Any]]
+    """Each user's `clusters` and `acls` (cluster, topic, permission, and `copyOf` on copies), by user name."""
     user_passwords: pulumi.Output[dict[str, str]]
     """Each user's password, the same on all its clusters, by user name (secret)."""
     topic_origins: dict[str, dict[str, dict[str, str]]]
     """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        plan = load(args)
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
-        plan = args.plan
+        for warning in [*config.safety_warnings(plan.config), *plan.access.warnings, *config.schema_warnings(plan.config)]:
+            pulumi.log.warn(str(warning), resource=self)
         cfg = plan.config
+        # The Args' own project and credentials: either may be an output (a secret), which the
+        # validated config only holds a stand-in for.
+        project: pulumi.Input[str] = args["project"]
+        credentials: Mapping[str, pulumi.Input[str]] = args.get("credentials", {})
         child = pulumi.ResourceOptions(parent=self)
         adopt = cfg.adopt
 
         # Services have no dependencies on each other: they are all created in the first wave.
         # A loop, not a comprehension: one frame less on the stack Pulumi records for every topic.
-        self.clusters = {}
+        self.clusters: dict[str, KafkaCluster] = {}
         for alias, cluster in cfg.clusters.items():
             if not cluster.managed:
                 continue
@@ -75,7 +109,7 @@ class Replication(pulumi.ComponentResource):
             self.clusters[alias] = KafkaCluster(
                 alias,
                 KafkaClusterArgs(
-                    project=cfg.project,
+                    project=project,
                     service_name=cluster.resolved_service_name(alias),
                     cloud=cloud,
                     plan=plan_name,
@@ -90,17 +124,17 @@ class Replication(pulumi.ComponentResource):
                 ),
                 _renamed(child, cluster.renamed_from),
             )
-        self.external_clusters = {
+        self.external_clusters: dict[str, ExternalKafkaCluster] = {
             alias: ExternalKafkaCluster(
                 alias,
                 ExternalKafkaClusterArgs(
-                    project=cfg.project,
+                    project=project,
                     endpoint_name=cluster.external.endpoint_name or alias,
                     spec=cluster.external,
-                    sasl_username=_credential(args.credentials, cluster.external.sasl_username_credential),
-                    sasl_password=_credential(args.credentials, cluster.external.sasl_password),
-                    ssl_client_key=_credential(args.credentials, cluster.external.ssl_client_key),
-                    import_id=adoption.integration_id(cfg.project, adopt.endpoints[alias]) if adopt else None,
+                    sasl_username=_credential(credentials, cluster.external.sasl_username_credential),
+                    sasl_password=_credential(credentials, cluster.external.sasl_password),
+                    ssl_client_key=_credential(credentials, cluster.external.ssl_client_key),
+                    import_id=adoption.integration_id(project, adopt.endpoints[alias]) if adopt else None,
                     renamed_from=cluster.renamed_from,
                 ),
                 _renamed(child, cluster.renamed_from),
@@ -119,13 +153,13 @@ class Replication(pulumi.ComponentResource):
             else:
                 reach[alias] = ClusterAttachment(service_name=cluster.resolved_service_name(alias))
 
-        self.mirrormakers = {}
+        self.mirrormakers: dict[str, MirrorMaker] = {}
         for mm in plan.mirrormakers:
             spec = cfg.mirrormakers[mm.key]
             self.mirrormakers[mm.key] = MirrorMaker(
                 mm.key,
                 MirrorMakerArgs(
-                    project=cfg.project,
+                    project=project,
                     service_name=mm.service_name,
                     cloud=spec.cloud,
                     plan=spec.plan,
@@ -147,30 +181,30 @@ class Replication(pulumi.ComponentResource):
                 child,
             )
 
-        self.flows = {}
-        self.flow_summaries = []
+        self.flow_resources: dict[str, ReplicationFlow] = {}
+        self.flows = []
         for mm in plan.mirrormakers:
             runner = self.mirrormakers[mm.key]
             for flow in mm.flows:
                 was = {end: cfg.clusters[end].renamed_from for end in (flow.source, flow.target)}
                 before = f"{was[flow.source] or flow.source}-to-{was[flow.target] or flow.target}"
                 renamed_from = before if any(was.values()) else None
-                self.flows[flow.key] = ReplicationFlow(
+                self.flow_resources[flow.key] = ReplicationFlow(
                     f"{flow.source}-to-{flow.target}",
                     ReplicationFlowArgs(
-                        project=cfg.project,
+                        project=project,
                         mirrormaker_service_name=runner.service_name,
                         source_alias=runner.cluster_aliases[flow.source],
                         target_alias=runner.cluster_aliases[flow.target],
                         spec=flow,
-                        import_id=adoption.flow_id(cfg.project, mm.service_name, flow.source, flow.target)
+                        import_id=adoption.flow_id(project, mm.service_name, flow.source, flow.target)
                         if adopt
                         else None,
                         renamed_from=renamed_from,
                     ),
                     _renamed(child, renamed_from),
                 )
-                self.flow_summaries.append(
+                self.flows.append(
                     {
                         "source": flow.source,
                         "target": flow.target,
@@ -180,20 +214,20 @@ class Replication(pulumi.ComponentResource):
                     }
                 )
 
-        self.users = {}
+        self.user_resources: dict[str, UserAccess] = {}
         for user in plan.access.users:
-            self.users[user.username] = UserAccess(
+            self.user_resources[user.username] = UserAccess(
                 f"user-{user.username}",
                 UserAccessArgs(
-                    project=cfg.project,
+                    project=project,
                     user=user,
                     service_names={alias: self.clusters[alias].service_name for alias in user.clusters},
-                    password=_credential(args.credentials, user.password),
+                    password=_credential(credentials, user.password),
                     renamed_from={a: c.renamed_from for a, c in cfg.clusters.items() if c.renamed_from},
                 ),
                 child,
             )
-        self.user_summaries = {
+        self.users = {
             user.username: {
                 "clusters": list(user.clusters),
                 "acls": [
@@ -205,7 +239,7 @@ class Replication(pulumi.ComponentResource):
             for user in plan.access.users
         }
         self.user_passwords = pulumi.Output.secret(
-            pulumi.Output.all(**{name: u.password for name, u in self.users.items()}).apply(dict)
+            pulumi.Output.all(**{name: u.password for name, u in self.user_resources.items()}).apply(dict)
         )
 
         self.cluster_service_names = pulumi.Output.all(
@@ -225,9 +259,9 @@ class Replication(pulumi.ComponentResource):
                 "clusterServiceNames": self.cluster_service_names,
                 "clusterServiceUris": self.cluster_service_uris,
                 "mirrormakerServiceNames": self.mirrormaker_service_names,
-                "flows": self.flow_summaries,
+                "flows": self.flows,
                 "expectedTopics": self.expected_topics,
-                "users": self.user_summaries,
+                "users": self.users,
                 "userPasswords": self.user_passwords,
                 "topicOrigins": self.topic_origins,
             }
@@ -241,7 +275,6 @@ def _renamed(opts: pulumi.ResourceOptions, previous_name: str | None) -> pulumi.
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=previous(previous_name)))
 
 
-def _credential(credentials: pulumi.Output[dict[str, str]] | None, name: str | None) -> pulumi.Output[str] | None:
-    if name is None or credentials is None:
-        return None
-    return credentials.apply(lambda values: values[name])
+def _credential(credentials: Mapping[str, pulumi.Input[str]], name: str | None) -> pulumi.Output[str] | None:
+    # Validation checked that the name is there; the value stays a secret Output end to end.
+    return None if name is None else pulumi.Output.secret(credentials[name])

@@ -1,0 +1,91 @@
+"""The component package: the public component, hosted for TypeScript, Go, C#, Java and YAML programs.
+
+`pulumi package add` runs `provider/__main__.py`, which serves :class:`ReplicationProvider`. Its
+schema is inferred from the component's annotations by Pulumi's analyzer, offline, so the
+committed copy (`schema/package.json`) is regenerated with `python -m replication.package` and a
+test keeps it in step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pulumi import ResourceOptions
+from pulumi.errors import InputPropertiesError, InputPropertyErrorDetails
+from pulumi.output import Inputs
+from pulumi.provider import ConstructResult
+from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.server import ComponentInitError
+
+from replication import config
+from replication.components.replication import InvalidArgs, Replication
+
+NAME = config.NAMESPACE
+VERSION = "0.1.0"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "package.json"
+#: The component's type token, as programs in other languages name it.
+TOKEN = f"{NAME}:index:Replication"
+
+
+class ReplicationProvider(ComponentProvider):
+    """Pulumi's component provider for :class:`Replication`, reporting invalid Args as input errors.
+
+    The stock provider reports any exception from a component with its Python traceback; invalid
+    Args are the caller's mistake, so they become one error per key path, worded as for a stack file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__([Replication], NAME, None, VERSION)
+
+    def construct(
+        self, name: str, resource_type: str, inputs: Inputs, options: ResourceOptions | None = None
+    ) -> ConstructResult:
+        try:
+            return super().construct(name, resource_type, inputs, options)
+        except ComponentInitError as err:
+            if not isinstance(err.inner, InvalidArgs):
+                raise
+            error = err.inner.error
+            details: list[InputPropertyErrorDetails] = [
+                {"property_path": issue.path, "reason": issue.message}
+                for issue in (error.issues if isinstance(error, config.ConfigError) else ())
+            ]
+            raise InputPropertiesError(str(err.inner), details or None) from None
+
+
+def schema() -> dict[str, Any]:
+    """The package schema, exactly as the provider serves it."""
+    text = ReplicationProvider().schema
+    assert text is not None
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def schema_text() -> str:
+    """The committed form of :func:`schema`."""
+    return json.dumps(schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def serve(args: list[str]) -> None:
+    """Run the provider: what `pulumi package add` and every program using the package start."""
+    from pulumi.provider import main
+
+    main(ReplicationProvider(), args)
+
+
+def main() -> int:
+    """Rewrite `schema/package.json`, or with `--check` only say whether it is stale."""
+    text = schema_text()
+    if "--check" in sys.argv[1:]:
+        stale = SCHEMA_PATH.read_text() != text
+        print(f"{SCHEMA_PATH.name} is stale: python -m replication.package" if stale else "up to date")
+        return 1 if stale else 0
+    SCHEMA_PATH.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
