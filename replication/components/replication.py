@@ -89,9 +89,9 @@ class Replication(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         plan = load(args)
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
-        for warning in [*config.safety_warnings(plan.config), *plan.access.warnings, *config.schema_warnings(plan.config)]:
-            pulumi.log.warn(str(warning), resource=self)
         cfg = plan.config
+        for warning in [*config.safety_warnings(cfg), *plan.access.warnings, *config.schema_warnings(cfg)]:
+            pulumi.log.warn(str(warning), resource=self)
         # The Args' own project and credentials: either may be an output (a secret), which the
         # validated config only holds a stand-in for.
         project: pulumi.Input[str] = args["project"]
