@@ -44,7 +44,7 @@ class ReplicationProvider(ComponentProvider):
         self, name: str, resource_type: str, inputs: Inputs, options: ResourceOptions | None = None
     ) -> ConstructResult:
         try:
-            return super().construct(name, resource_type, inputs, options)
+            return super().construct(name, resource_type, _whole_numbers(inputs), options)
         except ComponentInitError as err:
             if not isinstance(err.inner, InvalidArgs):
                 raise
@@ -54,6 +54,19 @@ class ReplicationProvider(ComponentProvider):
                 for issue in (error.issues if isinstance(error, config.ConfigError) else ())
             ]
             raise InputPropertiesError(str(err.inner), details or None) from None
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Whole floats as ints, through maps and lists. The wire has one number type, so `70000`
+    arrives as `70000.0`; the provider converts the schema's integer properties, but not those in
+    the pass-through blocks (`kafka`, topic `config`, ...), which the strict config model checks."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def schema() -> dict[str, Any]:
