@@ -412,3 +412,43 @@ def test_an_offline_stand_in_for_a_secret_is_not_judged_as_the_secret() -> None:
         "aiven-kafka-replication:monitoring.datadog.apiKey: must match Aiven's pattern '^[A-Za-z0-9]{1,256}$' "
         "(Must consist of up to 256 alpha-numeric characters), got (value not shown: it is a secret)"
     ]
+
+
+# --- topic config: bounds from the provider contract (Aiven's user-config schemas have none) ------
+
+
+def _topic_cases() -> Iterator[Any]:
+    from replication import provider_schema
+
+    token = provider_schema.PASS_THROUGH_ROOTS["TopicConfig"]
+    for name, prop in provider_schema.subset()["types"][token]["properties"].items():
+        number = prop["type"] == "number"
+        if "x-minimum" in prop:
+            low = prop["x-minimum"]
+            yield pytest.param(name, low, math.nextafter(low, -math.inf) if number else low - 1, id=f"{name}-minimum")
+        if "x-maximum" in prop:
+            high = prop["x-maximum"]
+            yield pytest.param(name, high, math.nextafter(high, math.inf) if number else high + 1, id=f"{name}-maximum")
+        for member in prop.get("x-enumFromDescription", []) if not prop.get("x-enumOpen") else []:
+            yield pytest.param(name, member, f"not-{member}", id=f"{name}-enum={member}")
+
+
+TOPIC_CASES = list(_topic_cases())
+
+
+def test_topic_cases_cover_the_contract_bounds() -> None:
+    ids = {case.id for case in TOPIC_CASES}
+    assert {"minInsyncReplicas-minimum", "segmentBytes-minimum", "segmentMs-minimum",
+            "minCleanableDirtyRatio-maximum", "cleanupPolicy-enum=compact,delete"} <= ids
+
+
+@pytest.mark.parametrize(("key", "on", "off"), TOPIC_CASES)
+def test_topic_config_bound(key: str, on: Any, off: Any) -> None:
+    raw = copy.deepcopy(dev_raw())
+    topic = raw["clusters"]["source"]["topics"]["topic-a"]
+    topic["config"] = {key: on}
+    config.parse(raw)
+    topic["config"] = {key: off}
+    issues = errors_of(raw)
+    at = f"{config.NAMESPACE}:clusters.source.topics.topic-a.config.{key}: "
+    assert [i for i in issues if i.startswith(at) and str(off) in i], issues
