@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from replication import provider_schema
-from replication.topicmap import compile_java_regex
+from replication.topicmap import compile_java_regex, compile_joined
 
 NAMESPACE = "aiven-kafka-replication"
 #: How the offline engine stands in for a secret it cannot decrypt: such a value is not the secret's,
@@ -156,6 +156,15 @@ def _java_regex(value: str) -> str:
         )
     compile_java_regex(value)
     return value
+
+
+def _joined_issues(key: str, patterns: list[str]) -> list[tuple[str, str]]:
+    """MirrorMaker compiles a list of patterns as one regex: patterns valid alone can clash joined."""
+    try:
+        compile_joined(patterns)
+    except ValueError as err:
+        return [(key, str(err))]
+    return []
 
 
 TopicName = Annotated[str, AfterValidator(_topic_name)]
@@ -403,11 +412,15 @@ class MirrorMakerSpec(Model):
         issues: list[tuple[str, str]] = []
         for key in ("groups", "groupsExclude"):
             value = getattr(self.kafka_mirrormaker, f"p_{key}", None)
-            for pattern in (value or "").split(","):
+            patterns = [pattern.strip() for pattern in (value or "").split(",")]
+            found = len(issues)
+            for pattern in patterns:
                 try:
-                    _java_regex(pattern.strip())
+                    _java_regex(pattern)
                 except ValueError as err:
                     issues.append((f"kafkaMirrormaker.{key}", str(err)))
+            if len(issues) == found and value:
+                issues += _joined_issues(f"kafkaMirrormaker.{key}", patterns)
         if issues:
             raise ValueError(_relative(issues))
         return self
@@ -457,6 +470,13 @@ class FlowSpec(Model):
     """How far a remote partition may lag before an offset sync is forced."""
     enabled: bool = True
     """`false` pauses the flow without deleting it."""
+
+    @model_validator(mode="after")
+    def _joined_patterns(self) -> FlowSpec:
+        issues = [*_joined_issues("topics", self.topics), *_joined_issues("topicsExclude", self.topics_exclude)]
+        if issues:
+            raise ValueError(_relative(issues))
+        return self
 
     @property
     def key(self) -> str:

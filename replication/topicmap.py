@@ -37,7 +37,8 @@ ASCII-only, as in Java). What it cannot translate faithfully raises ``ValueError
 - refused, because MirrorMaker reads a flow's patterns as one comma-separated list, trims them and
   joins them with ``|``: commas (so no ``{n,m}``), leading or trailing whitespace, bare inline flags
   such as ``(?i)`` (they would leak into the next pattern), back-references (joining renumbers groups),
-  an unclosed ``\\Q`` (it would swallow the next pattern);
+  an unclosed ``\\Q`` (it would swallow the next pattern), and (by :func:`compile_joined`) a group
+  name defined in two patterns of one list, which Java refuses once they are joined;
 - refused, because Python would read them differently or not at all: Unicode properties (``\\p{L}``,
   ``\\pL``, ``\\p{IsLatin}``...), nested classes ``[a[b]]``, intersections ``[a&&b]``, set syntax Python
   warns about (``[a--z]``), flags other than ``i m s``, ``\\R \\X \\G \\N``, ``\\b`` inside a class,
@@ -444,33 +445,47 @@ def compile_java_regex(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"invalid regular expression {pattern!r}: {err}") from None
 
 
-def _any_of(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """A flow's patterns as one alternation when they join cleanly (each is compiled alone first, so an
-    error names its pattern). Back-references are refused, so joining cannot change what one means."""
-    single = tuple(compile_java_regex(p) for p in patterns)
-    if len(single) < 2:
-        return single
-    try:
-        return (re.compile("|".join(f"(?:{p.pattern})" for p in single), re.ASCII),)
-    except re.error:  # the same group name in two patterns
-        return single
+def compile_joined(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """A flow's patterns as MirrorMaker compiles them: joined with `|` into one Java regex
+    (``DefaultTopicFilter``: ``Pattern.compile(String.join("|", topics))``). None for no pattern.
+
+    Each pattern is compiled alone first, so an error names its pattern. Patterns valid alone can
+    still be invalid together: Java refuses a group name defined twice ("Named capturing group <n>
+    is already defined"), and then MirrorMaker's connector fails to start. ValueError names both.
+    """
+    single = [compile_java_regex(p) for p in patterns]
+    owner: dict[str, str] = {}
+    for pattern, compiled in zip(patterns, single, strict=True):
+        for name in sorted(compiled.groupindex):
+            if name in owner:
+                raise ValueError(
+                    f"patterns {owner[name]!r} and {pattern!r} cannot be joined: {_JOINED} and compiles them as "
+                    f"one Java regex, where the group name <{name}> would be defined twice"
+                )
+            owner[name] = pattern
+    if not single:
+        return None
+    # Back-references and bare flags are refused, so wrapping each in (?:...) changes nothing.
+    return re.compile("|".join(f"(?:{p.pattern})" for p in single), re.ASCII)
 
 
 @dataclass(frozen=True)
 class _CompiledFlow:
     spec: FlowSpec
-    include: tuple[re.Pattern[str], ...]
-    exclude: tuple[re.Pattern[str], ...]
+    include: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
 
     @staticmethod
     def of(flow: FlowSpec) -> _CompiledFlow:
         try:
-            return _CompiledFlow(flow, _any_of(flow.topics), _any_of(flow.topics_exclude))
+            return _CompiledFlow(flow, compile_joined(flow.topics), compile_joined(flow.topics_exclude))
         except ValueError as err:
             raise TopologyError(f"flow {flow.name}: {err}") from None
 
     def passes_filter(self, topic: str) -> bool:
-        return any(p.fullmatch(topic) for p in self.include) and not any(p.fullmatch(topic) for p in self.exclude)
+        return (self.include is not None and self.include.fullmatch(topic) is not None) and not (
+            self.exclude is not None and self.exclude.fullmatch(topic) is not None
+        )
 
     def replicates(self, topic: str, legacy_internal: bool) -> bool:
         return (

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replication import topicmap
+from replication import topicmap, topicrules
 from replication.access import AccessPlan, plan_access
-from replication.config import FlowSpec, StackConfig
+from replication.config import ConfigError, ConfigIssue, FlowSpec, StackConfig
 from replication.lineage import Lineage
 
 
@@ -41,6 +41,8 @@ class TopologyPlan:
     """Originals and copies of every topic, read from the topic map."""
     access: AccessPlan
     """Users, where they exist and their ACL entries."""
+    topic_warnings: tuple[ConfigIssue, ...] = ()
+    """What Kafka's topic rules warn about (:mod:`replication.topicrules`)."""
 
 
 def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
@@ -62,7 +64,8 @@ def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
 
 def plan(cfg: StackConfig) -> TopologyPlan:
     """Resolve a config into a plan. Raises :class:`topicmap.TopologyError` for unsafe topologies and
-    :class:`replication.config.ConfigError` for access the topic map shows to be unsafe."""
+    :class:`replication.config.ConfigError` for topics Kafka would refuse or not write to
+    (:mod:`replication.topicrules`) and access the topic map shows to be unsafe."""
     by_mm: dict[str, list[FlowSpec]] = {key: [] for key in cfg.mirrormakers}
     for flow in cfg.flows:
         by_mm[cfg.flow_mirrormaker(flow)].append(flow)
@@ -78,6 +81,9 @@ def plan(cfg: StackConfig) -> TopologyPlan:
     declared = {alias: cluster.declared_topics() for alias, cluster in cfg.clusters.items()}
     flows = topic_map_flows(cfg)
     topic_map = topicmap.predict(declared, flows)
+    topic_rules = topicrules.check(cfg, topic_map)
+    if topic_rules.errors:
+        raise ConfigError(topic_rules.errors)
     lineage = Lineage(topic_map, flows)
     return TopologyPlan(
         config=cfg,
@@ -85,4 +91,5 @@ def plan(cfg: StackConfig) -> TopologyPlan:
         topic_map=topic_map,
         lineage=lineage,
         access=plan_access(cfg, lineage),
+        topic_warnings=topic_rules.warnings,
     )

@@ -523,11 +523,6 @@ def test_compile_is_cached_and_ascii() -> None:
     assert compile_java_regex("orders").flags & re.ASCII
 
 
-def test_duplicate_group_names_across_a_flows_patterns_still_match() -> None:
-    flows = [flow("a", "b", ("(?<n>x)", "(?<n>y)"), emit_heartbeats=False)]
-    assert predict({"a": ["x", "y", "z"]}, flows).as_dict()["b"] == ["a.x", "a.y"]
-
-
 def test_python_only_syntax_inside_a_class_is_just_characters() -> None:
     # `(?#` inside [...] is three literal characters in Java too: no false refusal.
     assert compile_java_regex("[(?#]x").fullmatch("#x") is not None

@@ -90,7 +90,9 @@ class Replication(pulumi.ComponentResource):
         plan = load(args)
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
         cfg = plan.config
-        for warning in [*config.safety_warnings(cfg), *plan.access.warnings, *config.schema_warnings(cfg)]:
+        warnings = [*config.safety_warnings(cfg), *plan.topic_warnings, *plan.access.warnings,
+                    *config.schema_warnings(cfg)]
+        for warning in warnings:
             pulumi.log.warn(str(warning), resource=self)
         # The Args' own project and credentials: either may be an output (a secret), which the
         # validated config only holds a stand-in for.

@@ -1,0 +1,174 @@
+"""Kafka's rules for the topics a stack declares and the ones MirrorMaker will create there.
+
+Pure logic, no Pulumi. Each rule is something a broker refuses, or accepts and then fails on,
+after `pulumi up` has created part of the topology (see shared/kafka-data-safety.md):
+
+- Internal names. Kafka reserves names beginning with ``__`` for the topics the brokers create
+  themselves: ``org.apache.kafka.common.internals.Topic.INTERNAL_TOPICS`` (``__consumer_offsets``,
+  ``__transaction_state``), and since then ``__share_group_state`` (share groups),
+  ``__remote_log_metadata`` (tiered storage) and ``__cluster_metadata`` (KRaft). A stack must not
+  declare any ``__`` name: the known ones belong to the brokers, and any other may become one in a
+  later release; MirrorMaker never replicates them either. `knownTopics` only records what exists,
+  so it may list them.
+- Collisions. ``Topic.hasCollision``: two names that are equal once every ``.`` is replaced by
+  ``_`` collide, and the broker refuses to create the second ("collides with existing topic").
+  Checked among everything a cluster will hold: declared topics, known topics and the remote
+  topics the topic map predicts.
+- ``min.insync.replicas`` against the replication factor, with effective values: the topic's own
+  ``minInsyncReplicas``, else the cluster's ``kafka.minInsyncReplicas``, else the broker default 1.
+  Above the replication factor, every ``acks=all`` write fails (``NotEnoughReplicas``): an error.
+  Equal to it, one replica down blocks those writes: a warning. Remote topics get the flow's
+  ``replicationFactor`` and, as MirrorMaker does not copy ``min.insync.replicas`` (it is in MM2's
+  default ``config.properties.exclude``), the target cluster's value; with no ``replicationFactor``
+  they take the target's ``kafka.defaultReplicationFactor``, which is checked the same way. A target
+  this stack does not manage has unknown settings and is not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from replication.config import ClusterSpec, ConfigIssue, StackConfig
+from replication.topicmap import TopicMap, TopicOrigin
+
+INTERNAL_PREFIX = "__"
+#: The internal topics Kafka creates itself, named in messages (the prefix rule covers the rest).
+KAFKA_INTERNAL_TOPICS = {
+    "__consumer_offsets": "consumer group offsets",
+    "__transaction_state": "transaction state",
+    "__share_group_state": "share group state",
+    "__remote_log_metadata": "tiered storage metadata",
+    "__cluster_metadata": "KRaft cluster metadata",
+}
+#: The broker's `min.insync.replicas` when neither the topic nor the cluster sets it.
+BROKER_MIN_INSYNC_REPLICAS = 1
+_SAME = "Kafka treats '.' and '_' as the same character in topic names (Topic.hasCollision)"
+
+
+@dataclass(frozen=True)
+class TopicFindings:
+    """What the rules found: errors stop the plan, warnings are logged."""
+
+    errors: tuple[ConfigIssue, ...]
+    warnings: tuple[ConfigIssue, ...]
+
+
+def check(cfg: StackConfig, topic_map: TopicMap) -> TopicFindings:
+    """Every rule, over the config and the topic map predicted from it."""
+    errors = [*internal_names(cfg), *collisions(cfg, topic_map)]
+    warnings: list[ConfigIssue] = []
+    for is_error, issue in min_insync_replicas(cfg):
+        (errors if is_error else warnings).append(issue)
+    return TopicFindings(tuple(errors), tuple(warnings))
+
+
+def internal_names(cfg: StackConfig) -> Iterator[ConfigIssue]:
+    """Declared topics whose names Kafka reserves for its internal topics."""
+    for alias, cluster in cfg.clusters.items():
+        for name in cluster.topics:
+            if not name.startswith(INTERNAL_PREFIX):
+                continue
+            what = KAFKA_INTERNAL_TOPICS.get(name)
+            reason = (
+                f"is Kafka's internal topic of {what}: the brokers create and own it"
+                if what
+                else f"begins with {INTERNAL_PREFIX!r}, which Kafka reserves for its internal topics"
+                " (and MirrorMaker never replicates)"
+            )
+            yield ConfigIssue(f"clusters.{alias}.topics.{name}", f"{name!r} {reason}; do not declare it")
+
+
+def _where(cfg: StackConfig, alias: str, name: str, origin: TopicOrigin) -> tuple[str, str, bool]:
+    """Key path of a topic on a cluster, how to describe it, and whether the stack declares it."""
+    cluster = cfg.clusters.get(alias)
+    if origin.kind == "declared" and cluster is not None:
+        if name in cluster.topics:
+            return f"clusters.{alias}.topics.{name}", f"declared on cluster {alias!r}", True
+        if name in cluster.known_topics:
+            i = cluster.known_topics.index(name)
+            return f"clusters.{alias}.knownTopics[{i}]", f"known to exist on cluster {alias!r}", True
+    index = next((i for i, f in enumerate(cfg.flows) if f.key == origin.flow), None)
+    at = f"flows[{index}]" if index is not None else "flows"
+    return at, f"which flow {origin.flow} creates on cluster {alias!r}", False
+
+
+def _copies_of_a_collision(origins: list[TopicOrigin]) -> bool:
+    """Copies, by one flow, of topics that already collide upstream: that collision is the one to fix
+    (and the second of them never exists to be copied)."""
+    flows = {o.flow for o in origins if o.kind == "replicated"}
+    upstream = {(o.upstream or "").replace(".", "_") for o in origins}
+    return len(flows) == 1 and all(o.kind == "replicated" for o in origins) and len(upstream) == 1
+
+
+def collisions(cfg: StackConfig, topic_map: TopicMap) -> Iterator[ConfigIssue]:
+    """Pairs of topics one cluster would hold whose names differ only in '.' against '_'."""
+    for alias, held in topic_map.topics.items():
+        groups: dict[str, list[str]] = {}
+        for name in held:
+            if "." in name or "_" in name:
+                groups.setdefault(name.replace(".", "_"), []).append(name)
+        for names in groups.values():
+            if len(names) < 2 or _copies_of_a_collision([held[n] for n in names]):
+                continue
+            # Report at the topic the stack declares (it can be renamed), else at the later flow.
+            ranked = sorted(((_where(cfg, alias, n, held[n]), n) for n in names), key=lambda p: (not p[0][2], p[1]))
+            (at, _, _), name = ranked[0]
+            for (_, other_what, _), other in ranked[1:]:
+                yield ConfigIssue(
+                    at,
+                    f"topic {name!r} collides with {other!r}, {other_what}: {_SAME}, so the broker refuses "
+                    "whichever is created second",
+                )
+
+
+def _cluster_isr(cluster: ClusterSpec, alias: str) -> tuple[int, str]:
+    value: int | None = getattr(cluster.kafka, "p_minInsyncReplicas", None)
+    if value is None:
+        return BROKER_MIN_INSYNC_REPLICAS, "Kafka's default"
+    return value, f"clusters.{alias}.kafka.minInsyncReplicas"
+
+
+def _compare(at: str, subject: str, factor: int, isr: int, source: str) -> Iterator[tuple[bool, ConfigIssue]]:
+    if isr > factor:
+        yield True, ConfigIssue(
+            at,
+            f"{subject} {factor} is below minInsyncReplicas {isr} ({source}): every write with acks=all "
+            "fails (NotEnoughReplicas); raise the replication factor or lower minInsyncReplicas",
+        )
+    elif isr == factor:
+        yield False, ConfigIssue(
+            at,
+            f"{subject} {factor} equals minInsyncReplicas {isr} ({source}): while one replica is down, every "
+            "write with acks=all fails; make the replication factor larger than minInsyncReplicas",
+        )
+
+
+def min_insync_replicas(cfg: StackConfig) -> Iterator[tuple[bool, ConfigIssue]]:
+    """(is an error, issue) for every replication factor at or under its effective min.insync.replicas."""
+    for alias, cluster in cfg.clusters.items():
+        if not cluster.managed:
+            continue
+        cluster_isr, cluster_source = _cluster_isr(cluster, alias)
+        for name, topic in cluster.topics.items():
+            own: str | None = getattr(topic.config, "p_minInsyncReplicas", None)  # the provider's type: a string
+            isr, source = (
+                (int(float(own)), f"clusters.{alias}.topics.{name}.config.minInsyncReplicas")
+                if own is not None
+                else (cluster_isr, cluster_source)
+            )
+            yield from _compare(f"clusters.{alias}.topics.{name}.replication", "replication factor",
+                                topic.replication, isr, source)
+        default: int | None = getattr(cluster.kafka, "p_defaultReplicationFactor", None)
+        if default is not None:
+            yield from _compare(f"clusters.{alias}.kafka.defaultReplicationFactor",
+                                "defaultReplicationFactor (topics created without one, MirrorMaker's included)",
+                                default, cluster_isr, cluster_source)
+    for i, flow in enumerate(cfg.flows):
+        target = cfg.clusters.get(flow.target)
+        if flow.replication_factor is None or target is None or not target.managed:
+            continue
+        isr, source = _cluster_isr(target, flow.target)
+        yield from _compare(f"flows[{i}].replicationFactor",
+                            f"replicationFactor (of the topics this flow creates on {flow.target!r})",
+                            flow.replication_factor, isr, source)
