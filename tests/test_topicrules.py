@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replication import config, topicmap, topicrules, topology
 from replication.engine import ProgramError, run_program
@@ -286,3 +288,21 @@ def test_committed_stacks_pass_every_topic_rule(path: Path) -> None:
     files = load_stack_files(ROOT, path.stem, path)
     raw = {k.removeprefix(f"{NS}:"): _json_or_text(v) for k, v in files.config.items() if k.startswith(f"{NS}:")}
     assert findings(raw) == topicrules.TopicFindings((), ())
+
+
+# --- property: any two names that differ only in '.' against '_' collide, and only those ----------
+
+NAME = st.text(alphabet="ab._-", min_size=1, max_size=12).filter(lambda n: n not in (".", "..") and not n.startswith("__"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=NAME, second=NAME)
+def test_collisions_are_exactly_kafkas(first: str, second: str) -> None:
+    raw = dev(flows=[], mirrormakers={})
+    raw["clusters"]["source"]["topics"] = {first: TOPIC, second: TOPIC}
+    found = errors(raw)
+    colliding = first != second and first.replace(".", "_") == second.replace(".", "_")
+    assert len(found) == (1 if colliding else 0)
+    if colliding:
+        low, high = sorted([first, second])
+        assert found[0].startswith(f"{NS}:clusters.source.topics.{low}: topic {low!r} collides with {high!r}, ")
