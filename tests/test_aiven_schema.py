@@ -452,3 +452,22 @@ def test_topic_config_bound(key: str, on: Any, off: Any) -> None:
     issues = errors_of(raw)
     at = f"{config.NAMESPACE}:clusters.source.topics.topic-a.config.{key}: "
     assert [i for i in issues if i.startswith(at) and str(off) in i], issues
+
+
+def test_a_deprecated_option_warns_and_a_wrong_type_is_refused() -> None:
+    node = {"type": "object", "properties": {"localCache": {"type": "integer", "is_deprecated": True, "minimum": 1}}}
+    found = list(aiven_schema.check(node, {"localCache": 5}, "clusters.source.kafka"))
+    assert found == [aiven_schema.Finding("clusters.source.kafka.localCache", "is deprecated by Aiven; leave it unset", "warning")]
+    found = list(aiven_schema.check(node, {"localCache": True}, "clusters.source.kafka"))
+    assert [f.message for f in found if f.level == "error"] == ["must be an integer, got True"]
+
+
+@pytest.mark.parametrize(("text", "kinds", "number"), [
+    ("9223372036854775807", ["integer"], 9223372036854775807),
+    ("1.073741824e+11", ["integer"], 107374182400),
+    ("0.2", ["number"], 0.2),
+    ("-1", ["integer"], -1),
+])
+def test_bounds_are_read_exactly(text: str, kinds: list[str], number: float) -> None:
+    value = aiven_schema._number(text, kinds)
+    assert value == number and type(value) is type(number)
