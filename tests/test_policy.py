@@ -4,6 +4,7 @@ cases, and its pulumi_policy adapters, all without the Pulumi CLI."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy import __main__ as pack
 from policy import rules
+from replication import stacks
 from replication.engine import PlanResult, Secret, Unknown
 from tests.conftest import ROOT, Plan
 from tests.test_config import dev_raw
@@ -71,18 +73,15 @@ def edit(resources: list[rules.Resource], name: str, **changes: Any) -> list[rul
 # --- every committed stack passes ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_committed_stacks_pass_every_rule(plan: Plan, stack: str) -> None:
-    assert violations(resources_of(plan(stack))) == {}
+@pytest.mark.parametrize("stack", stacks.committed())
+def test_committed_stacks_pass_every_rule_with_their_pack_config(plan: Plan, stack: str) -> None:
+    config = stacks.pack_config(stack)
+    assert violations(resources_of(plan(stack)), json.loads(config.read_text()) if config else None) == {}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_example_stacks_pass_every_rule(plan: Plan, example: Path) -> None:
     assert violations(resources_of(plan(example.stem, stack_file=example))) == {}
-
-
-def test_prod_passes_even_when_the_policy_requires_protection(plan: Plan) -> None:
-    assert violations(resources_of(plan("prod")), PROTECTED) == {}
 
 
 # --- protection ---------------------------------------------------------------------------------

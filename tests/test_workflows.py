@@ -1,4 +1,7 @@
-"""The GitHub workflows: actionlint (with shellcheck on every `run:` script), and their safety rules.
+"""The GitHub workflows: actionlint (with shellcheck on every `run:` script), and their safety rules
+read from the parsed YAML: actions pinned to commits, secrets only behind environments, no write
+token where a pull request's code runs, installs from the hashed locks, every committed stack. The
+review's diff step runs for real, with a fake `diff`, for its exit-code handling.
 
 The linters come from requirements-dev.txt as wheels that ship the binaries, so `.ci/run` lints the
 workflows on every run. A missing linter fails the test: it never skips.
@@ -6,6 +9,9 @@ workflows on every run. A missing linter fails the test: it never skips.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,50 +88,309 @@ def test_actionlint_reports_a_broken_workflow_and_a_shell_bug(tmp_path: Path) ->
     assert "SC2086" in proc.stdout, "shellcheck must run on run: scripts"
 
 
-def test_pull_request_workflow_review_job_is_safe_for_forks() -> None:
-    text = PULL_REQUEST.read_text()
+# --- properties of every workflow -------------------------------------------------------------------
+
+ALL = sorted(WORKFLOWS.glob("*.yml"))
+_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
+_PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+_TAG_COMMENT = re.compile(r"\s+#\s+v\d+(?:\.\d+)*\s*$")
+
+
+def _jobs(path: Path) -> dict[str, dict[str, Any]]:
+    jobs: dict[str, dict[str, Any]] = _load(path)["jobs"]
+    return jobs
+
+
+def _uses_lines(path: Path) -> list[tuple[str, str]]:
+    found = [(m["ref"], m["comment"]) for line in path.read_text().splitlines() if (m := _USES.match(line))]
+    assert found, f"{path.name} uses no action?"
+    return found
+
+
+def pin_problems(path: Path) -> list[str]:
+    """Each third-party action of a workflow that is not pinned to a full commit with its tag."""
+    problems = []
+    for ref, comment in _uses_lines(path):
+        if ref.startswith("./"):
+            continue  # this repository's own code, reviewed with it
+        if not _PINNED.fullmatch(ref):
+            problems.append(f"{ref}: not pinned to a full 40-hex commit SHA")
+        elif not _TAG_COMMENT.fullmatch(comment):
+            problems.append(f"{ref}: its release tag is not in a comment (# vX.Y.Z)")
+    return problems
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_every_third_party_action_is_pinned_to_a_commit_with_its_tag(path: Path) -> None:
+    # A tag can be moved to other code by whoever controls the action's repository; a commit cannot.
+    assert pin_problems(path) == []
+    # The YAML parse sees the same steps as the line scan (no `uses` hidden in a flow mapping).
+    parsed = [s["uses"] for job in _jobs(path).values() for s in job.get("steps", []) if "uses" in s]
+    assert sorted(parsed) == sorted(ref for ref, _ in _uses_lines(path))
+
+
+def test_the_same_commit_carries_the_same_tag_everywhere() -> None:
+    tags: dict[str, set[str]] = {}
+    for path in ALL:
+        for ref, comment in _uses_lines(path):
+            tags.setdefault(ref, set()).add(comment.strip())
+    assert {ref: t for ref, t in tags.items() if len(t) > 1} == {}
+
+
+def test_pin_check_refuses_tags_branches_short_shas_and_a_missing_tag(tmp_path: Path) -> None:
+    sha = "93cb6efe18208431cddfb8368fd83d5badbf9bfd"
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "jobs:\n  j:\n    steps:\n"
+        "      - uses: actions/checkout@v5\n"
+        "      - uses: actions/checkout@main # v5.0.1\n"
+        "      - uses: actions/checkout@93cb6ef # v5.0.1\n"
+        f"      - uses: actions/checkout@{sha}\n"
+        f"      - uses: actions/checkout@{sha} # v5.0.1\n"
+        "      - uses: ./.github/actions/local\n"
+    )
+    assert pin_problems(bad) == [
+        "actions/checkout@v5: not pinned to a full 40-hex commit SHA",
+        "actions/checkout@main: not pinned to a full 40-hex commit SHA",
+        "actions/checkout@93cb6ef: not pinned to a full 40-hex commit SHA",
+        f"actions/checkout@{sha}: its release tag is not in a comment (# vX.Y.Z)",
+    ]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_no_expression_is_spliced_into_a_script(path: Path) -> None:
+    # `${{ }}` in `run:` is pasted into the shell before it runs: a branch name or title injects
+    # commands. Values reach scripts through `env:` instead.
+    for name, job in _jobs(path).items():
+        for step in job.get("steps", []):
+            assert "${{" not in str(step.get("run", "")), f"{path.name}: job {name}: expression inside run:"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_no_workflow_runs_pull_request_code_with_the_base_repositorys_privileges(path: Path) -> None:
+    doc = _load(path)
+    assert "pull_request_target" not in path.read_text() and "workflow_run" not in path.read_text()
+    assert doc["permissions"] == {"contents": "read"}, "least privilege by default; jobs ask for more"
+    for name, job in _jobs(path).items():
+        for step in _uses(job, "actions/checkout"):
+            assert step["with"]["persist-credentials"] is False, f"{path.name}: {name} leaves the token in .git"
+
+
+def _secret_users(job: dict[str, Any]) -> list[str]:
+    """Where a job reads a secret: `job.env`, or the names of its steps that do."""
+    found = ["job.env"] if "secrets." in yaml.safe_dump(job.get("env", {})) else []
+    found += [s.get("name") or s["uses"] for s in _steps(job) if "secrets." in yaml.safe_dump(s)]
+    return found
+
+
+def secret_problems(jobs: dict[str, dict[str, Any]]) -> list[str]:
+    """Jobs that read a secret outside an environment, or give it to every step."""
+    problems = []
+    for name, job in jobs.items():
+        users = _secret_users(job)
+        if users and not job.get("environment"):
+            problems.append(f"{name}: reads a secret outside any environment")
+        if "job.env" in users:
+            problems.append(f"{name}: gives a secret to every step")
+    return problems
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.name)
+def test_a_job_reads_a_secret_only_behind_an_environment(path: Path) -> None:
+    # An environment's secret is released only once its protection rules pass (required reviewers,
+    # deployment branches); a repository secret reaches any job, even one a branch adds to a workflow.
+    assert secret_problems(_jobs(path)) == []
+
+
+def test_secret_check_flags_the_old_preview_job() -> None:
+    # The preview job as it was: the token job-wide, no environment, for any same-repository branch.
+    old = {"env": {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}, "steps": [{"run": "pulumi preview"}]}
+    assert secret_problems({"preview": old}) == [
+        "preview: reads a secret outside any environment",
+        "preview: gives a secret to every step",
+    ]
+    step_only = {"steps": [{"uses": "pulumi/actions@x", "env": {"T": "${{ secrets.T }}"}}]}
+    assert secret_problems({"p": step_only}) == ["p: reads a secret outside any environment"]
+    assert secret_problems({"p": {**step_only, "environment": "preview-prod"}}) == []
+
+
+def test_every_install_is_from_a_hashed_lock() -> None:
+    for path in ALL:
+        runs = [str(s.get("run", "")) for job in _jobs(path).values() for s in _steps(job)]
+        installs = [line for run in runs for line in run.splitlines() if "pip install" in line]
+        assert installs, path.name
+        for line in installs:
+            for command in line.split("&&"):
+                if "pip install" in command:
+                    assert re.search(r"pip install --require-hashes -r [\w/.-]+\.lock\s*$", command.strip()), (
+                        f"{path.name}: {command.strip()!r} does not install from a lock"
+                    )
+        for job in _jobs(path).values():
+            for step in _uses(job, "actions/setup-python"):
+                assert ".lock" in step["with"]["cache-dependency-path"], "the pip cache keys on the lock"
+
+
+# --- the pull-request workflow ------------------------------------------------------------------------
+
+
+def _stacks_job(path: Path) -> dict[str, Any]:
+    stacks = _jobs(path)["stacks"]
+    (listing,) = [s for s in _steps(stacks) if "run" in s]
+    assert 'matrix="$(python3 -m replication.stacks)"' in listing["run"], "the matrix is every Pulumi.<stack>.yaml"
+    assert stacks["outputs"]["matrix"] == f"${{{{ steps.{listing['id']}.outputs.matrix }}}}"
+    return stacks
+
+
+def test_pull_request_review_job_has_no_secret_and_no_write_token() -> None:
     doc = _load(PULL_REQUEST)
-    assert "pull_request_target" not in text, "never run PR code with a write token and secrets"
     assert set(doc["on"]) == {"pull_request"}
-    assert doc["permissions"] == {"contents": "read"}
     review = doc["jobs"]["review"]
-    assert "secrets." not in yaml.safe_dump(review), "the review job must work without any secret"
+    text = yaml.safe_dump(review)
+    assert "secrets." not in text and "github.token" not in text
+    assert review["permissions"] == {"contents": "read"}, "it runs the pull request's code"
     runs = "\n".join(str(s.get("run", "")) for s in _steps(review))
+    assert "python -m pip install --require-hashes -r requirements-dev.lock" in runs
     assert "python -m pytest" in runs
     assert "python -m replication diff" in runs and "--format markdown" in runs and "--fail-on-data-loss" in runs
+    assert "```" not in runs, "the diff's markdown is pasted as printed, errors included: no hand-made fence"
     checkout = _uses(review, "actions/checkout")[0]
     assert checkout["with"]["fetch-depth"] == 0, "the diff needs the base commit"
-    assert checkout["with"]["persist-credentials"] is False
-    # One sticky comment, updated in place, only where the token can write (not for forks).
-    (comment,) = _uses(review, "marocchino/sticky-pull-request-comment")
-    assert comment["with"]["header"] and comment["with"]["path"] == "diff.md"
-    assert comment["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
-    # Forks still get the diff: job summary and artifact.
+    # Forks get the report too: job summary and artifact.
     assert "GITHUB_STEP_SUMMARY" in runs
-    assert _uses(review, "actions/upload-artifact")[0]["with"]["path"] == "diff.md"
-    # The comment is posted before the job fails on data loss.
+    assert _uses(review, "actions/upload-artifact")[0]["with"] == {"name": "replication-diff", "path": "diff.md"}
     names = [s.get("name") or s.get("uses") for s in _steps(review)]
-    assert names.index("Fail on data loss") > names.index("Sticky PR comment")
+    upload = next(i for i, s in enumerate(_steps(review)) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert names.index("Fail on errors or data loss") > upload, "the report is kept before the job fails"
+    assert review["needs"] == "stacks"
+    _stacks_job(PULL_REQUEST)
 
 
-def test_pull_request_workflow_previews_only_with_the_token() -> None:
+def test_pull_request_comment_job_runs_no_pull_request_code() -> None:
+    comment = _load(PULL_REQUEST)["jobs"]["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"}
+    assert [s["uses"].split("@")[0] for s in _steps(comment)] == [
+        "actions/download-artifact",
+        "marocchino/sticky-pull-request-comment",
+    ], "no checkout, no run: nothing of the pull request executes where the token can write"
+    (download,) = _uses(comment, "actions/download-artifact")
+    assert download["with"] == {"name": "replication-diff"}
+    (sticky,) = _uses(comment, "marocchino/sticky-pull-request-comment")
+    assert sticky["with"] == {"header": "replication-diff", "path": "diff.md"}
+    assert comment["needs"] == "review"
+    condition = " ".join(comment["if"].split())
+    assert "!cancelled()" in condition and "needs.review.outputs.diff == 'written'" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+
+
+def test_pull_request_preview_runs_only_behind_a_reviewed_environment() -> None:
     preview = _load(PULL_REQUEST)["jobs"]["preview"]
     assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
-    assert preview["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+    # Not the deploy environments (main only): one per stack whose required reviewers approve the run.
+    assert preview["environment"] == {"name": "preview-${{ matrix.stack }}"}
+    assert preview["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
+    assert preview["needs"] == "stacks"
     (action,) = _uses(preview, "pulumi/actions")
+    assert _secret_users(preview) == ["Check for the Pulumi token", action["uses"]], "never job-wide"
+    assert action["env"] == {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}
     assert action["with"]["command"] == "preview"
     assert action["with"]["comment-on-pr"] is True
+    assert action["with"]["policyPacks"] == "policy"
+    assert action["with"]["policyPackConfigs"] == "${{ matrix.policy-config }}"
     assert action["if"] == "steps.token.outputs.available == 'true'"
-    assert {i["stack"] for i in preview["strategy"]["matrix"]["include"]} == {"dev", "prod"}
+
+
+# The review's diff step, run for real: a fake `python` plays `diff` with a given exit code.
+FAKE_PYTHON = """#!{python}
+import json, os, sys
+args = sys.argv[1:]
+stack = args[args.index("--stack") + 1]
+out, code = json.loads(os.environ["FAKE_DIFF"])[stack]
+sys.stdout.write(out)
+sys.stderr.write("stderr of " + stack + "\\n")
+sys.exit(code)
+"""
+FAKE_JQ = """#!{python}
+import json, sys
+assert sys.argv[1:] == ["-r", ".include[].stack"], sys.argv
+print("\\n".join(i["stack"] for i in json.load(sys.stdin)["include"]))
+"""
+
+
+def _run_diff_step(tmp_path: Path, results: dict[str, tuple[str, int]]) -> tuple[str, dict[str, str]]:
+    review = _load(PULL_REQUEST)["jobs"]["review"]
+    (step,) = [s for s in _steps(review) if s.get("id") == "diff"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("python", FAKE_PYTHON), ("jq", FAKE_JQ)):
+        (bin_dir / name).write_text(body.format(python=sys.executable))
+        (bin_dir / name).chmod(0o755)
+    (tmp_path / "script.sh").write_text(step["run"])
+    matrix = {"include": [{"stack": s, "policy-config": ""} for s in results]}
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "BASE_SHA": "0" * 40,
+        "MATRIX": json.dumps(matrix),
+        "FAKE_DIFF": json.dumps(results),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    # As GitHub runs `shell: bash`.
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(tmp_path / "script.sh")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "output").read_text().splitlines())
+    report = (tmp_path / "diff.md").read_text()
+    assert (tmp_path / "summary").read_text() == report
+    return report, outputs
+
+
+def test_diff_step_pastes_stdout_whatever_the_exit_code(tmp_path: Path) -> None:
+    report, outputs = _run_diff_step(
+        tmp_path,
+        {
+            "dev": ("## Replication diff: `dev`\n\nNo changes.\n", 0),
+            "prod": ("## Replication diff: `prod`\n\n**data-loss** ...\n", 1),
+            "staging": ("## Replication diff: `staging`\n\nerror: `x`: invalid\n", 2),
+        },
+    )
+    assert report == (
+        "## Replication diff: `dev`\n\nNo changes.\n\n"
+        "## Replication diff: `prod`\n\n**data-loss** ...\n\n"
+        "## Replication diff: `staging`\n\nerror: `x`: invalid\n\n"
+    )
+    assert "stderr of" not in report, "stderr stays in the job log"
+    assert outputs == {"diff": "written", "findings": "prod", "errors": "staging"}
+
+
+def test_diff_step_counts_any_other_exit_as_an_error_and_notes_a_silent_failure(tmp_path: Path) -> None:
+    report, outputs = _run_diff_step(tmp_path, {"dev": ("", 2), "prod": ("", 1), "qa": ("## ok\n", 0), "x": ("", 139)})
+    assert report == (
+        "## Replication diff: `dev`\n\nNo report (exit 2): see the job log.\n\n"
+        "## Replication diff: `prod`\n\nNo report (exit 1): see the job log.\n\n"
+        "## ok\n\n"
+        "## Replication diff: `x`\n\nNo report (exit 139): see the job log.\n\n"
+    )
+    assert outputs == {"diff": "written", "findings": "prod", "errors": "dev x"}
+
+
+def test_diff_step_all_clear(tmp_path: Path) -> None:
+    _, outputs = _run_diff_step(tmp_path, {"dev": ("## a\n", 0), "prod": ("## b\n", 0)})
+    assert outputs == {"diff": "written", "findings": "", "errors": ""}
+
+
+# --- the deploy workflow --------------------------------------------------------------------------------
 
 
 def test_deploy_workflow_runs_up_per_stack_behind_an_environment() -> None:
     doc = _load(DEPLOY)
     assert doc["on"]["push"]["branches"] == ["main"]
+    _stacks_job(DEPLOY)
     up = doc["jobs"]["up"]
-    assert up["if"] == "github.ref == 'refs/heads/main'", "manual runs must not deploy other branches"
-    stacks = [i["stack"] for i in up["strategy"]["matrix"]["include"]]
-    assert stacks == ["dev", "prod"]
+    for job in (up, doc["jobs"]["stacks"]):
+        assert job["if"] == "github.ref == 'refs/heads/main'", "manual runs must not deploy other branches"
+    assert up["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
     assert up["strategy"]["max-parallel"] == 1 and up["strategy"]["fail-fast"] is True
     assert up["environment"]["name"] == "${{ matrix.stack }}"
     assert up["concurrency"]["cancel-in-progress"] is False
@@ -133,6 +398,6 @@ def test_deploy_workflow_runs_up_per_stack_behind_an_environment() -> None:
     assert action["with"]["command"] == "up"
     assert action["with"]["stack-name"] == "${{ matrix.stack }}"
     assert action["with"]["policyPacks"] == "policy"
-    prod = next(i for i in up["strategy"]["matrix"]["include"] if i["stack"] == "prod")
-    assert prod["policy-config"] == "policy/protected-stack.json"
-    assert (ROOT / prod["policy-config"]).exists()
+    assert action["with"]["policyPackConfigs"] == "${{ matrix.policy-config }}"
+    runs = "\n".join(str(s.get("run", "")) for s in _steps(up))
+    assert '.venv/bin/python -m replication plan --stack "$STACK"' in runs, "an offline check before up"
