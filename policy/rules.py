@@ -156,12 +156,30 @@ def ip_networks(resource: Resource) -> list[str] | None:
     return found
 
 
+_WHOLE = {4: "IPv4", 6: "IPv6"}
+
+
+def open_families(networks: Iterable[str]) -> list[str]:
+    """The address families (`IPv4`, `IPv6`) that the networks together cover entirely, as an ip
+    filter admits them: `["0.0.0.0/1", "128.0.0.0/1"]` is all of IPv4, as open as `0.0.0.0/0`.
+    Entries that are not networks are skipped (the config checks refuse them)."""
+    parsed: dict[int, list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {4: [], 6: []}
+    for network in networks:
+        try:
+            net = ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            continue
+        parsed[net.version].append(net)
+    return [
+        _WHOLE[version]
+        for version, nets in parsed.items()
+        if any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(nets))  # type: ignore[type-var]
+    ]
+
+
 def is_open(network: str) -> bool:
-    """Whether a network admits every address (`0.0.0.0/0`, `::/0`)."""
-    try:
-        return ipaddress.ip_network(network, strict=False).prefixlen == 0
-    except ValueError:
-        return False
+    """Whether one network admits every address (`0.0.0.0/0`, `::/0`)."""
+    return bool(open_families([network]))
 
 
 def no_open_ip_filter(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
@@ -176,11 +194,26 @@ def no_open_ip_filter(resources: Sequence[Resource], config: Mapping[str, Any]) 
         networks = ip_networks(r)
         if not networks:
             out.append(Violation(f"{r.name}: no ip filter, so Aiven's default admits the whole internet", r.urn))
-        else:
-            out += [
-                Violation(f"{r.name}: ip filter {n!r} admits the whole internet", r.urn) for n in networks if is_open(n)
-            ]
+            continue
+        out += [
+            Violation(f"{r.name}: ip filter {n!r} admits the whole internet", r.urn) for n in networks if is_open(n)
+        ]
+        out += [
+            Violation(f"{r.name}: ip filter {networks!r} {together(family)}", r.urn)
+            for family in open_only_together(networks)
+        ]
     return out
+
+
+def open_only_together(networks: Sequence[str]) -> list[str]:
+    """The families the networks cover only together, not through one `/0` entry (reported alone)."""
+    alone = {family for n in networks for family in open_families([n])}
+    return [family for family in open_families(networks) if family not in alone]
+
+
+def together(family: str) -> str:
+    """How a filter whose networks only together cover a family is reported, here and in the config."""
+    return f"together covers all of {family}, so it admits the whole internet"
 
 
 # --- flows and topics ---------------------------------------------------------------------------
@@ -340,7 +373,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-open-ip-filter",
-        "With protection on, every Kafka and MirrorMaker service has an explicit ip filter without 0.0.0.0/0 or ::/0.",
+        "With protection on, every Kafka and MirrorMaker service has an explicit ip filter whose networks together "
+        "cover neither all of IPv4 nor all of IPv6 (0.0.0.0/0, ::/0, or pieces of them).",
         "mandatory",
         "stack",
         no_open_ip_filter,

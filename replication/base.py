@@ -198,7 +198,8 @@ def plan_in_subprocess(
         command = [sys.executable, "-m", "replication", "plan", "--stack", stack, "--format", "json"]
         command += ["--dir", str(tree), "--config", str(config)]
         # PYTHONPATH and cwd make `replication` the ref's package, not the working tree's.
-        env = {**os.environ, "PYTHONPATH": str(tree)}
+        # The base is compared, not judged: its policy errors must not stop the diff (cli.py).
+        env = {**os.environ, "PYTHONPATH": str(tree), "REPLICATION_POLICY_ERRORS_AS_WARNINGS": "1"}
         proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise _failed(stack, label, proc.stderr)

@@ -2,26 +2,28 @@
 
 `plan` runs the real program offline under the mock engine and prints what `pulumi preview` would
 create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
-Exit codes: 0 ok; 1 `diff` found a change that cannot be applied, or, with `--fail-on-data-loss`,
-one that loses records, stops replication or cannot be judged (see `diff_rules`); 2 invalid config
-or topology (the message says which key and value), or a git ref that fails. No input ends in a
-traceback: an unexpected exception is reported as one line naming its type (its message may quote
-a secret), exit 2; set REPLICATION_TRACEBACK=1 to see the traceback.
+`policy` runs the policy pack's rules on the plan (also part of `plan` and `diff`: see
+:mod:`replication.policies`). Exit codes: 0 ok; 1 `diff` found a change that cannot be applied,
+or, with `--fail-on-data-loss`, one that loses records, stops replication or cannot be judged (see
+`diff_rules`); 2 invalid config or topology (the message says which key and value), a policy
+error, or a git ref that fails. No input ends in a traceback: an unexpected exception is reported
+as one line naming its type (its message may quote a secret), exit 2; set REPLICATION_TRACEBACK=1
+to see the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from replication import base as bases
-from replication import config, engine, escape, markdown, render
+from replication import config, engine, escape, markdown, policies, render, stacks
 from replication import diff as diffs
 
 
@@ -43,7 +45,7 @@ DIFF_FORMATS: dict[str, Callable[[diffs.Diff, Mapping[str, Any]], str]] = {
 
 
 #: Pulumi's rule for a stack name, which also names the stack file and heads the markdown.
-STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+STACK_NAME = stacks.NAME
 
 
 def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, object]) -> None:
@@ -52,6 +54,9 @@ def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, obj
     command.add_argument("--config", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
     command.add_argument("--format", choices=sorted(formats), default="text")
     command.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
+    command.add_argument(
+        "--policy-config", type=Path, help="the policy pack's config (default: the stack's in policy/stacks.json)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 also on data-loss, replication-stops and cannot-judge findings (cannot-apply always does)",
     )
+    policy = sub.add_parser("policy", help="run the policy pack's rules offline on a stack's plan")
+    _stack_arguments(policy, {"text": None})
     sub.add_parser("schema", help="print the JSON Schema of the stack config namespace")
     return parser
 
@@ -104,21 +111,57 @@ def _main(argv: Sequence[str] | None) -> int:
         return run_diff(args)
     try:
         result = engine.run_program(args.stack, args.dir, stack_file=args.config)
-    except engine.ProgramError as err:
+        found = judge(args, result)
+    except (engine.ProgramError, policies.PolicyConfigError, policies.PolicyError) as err:
         return _fail(err, args)
+    if args.command == "policy":
+        return run_policy(found)
     sys.stdout.write(FORMATS[args.format](result))
     return 0
+
+
+# Set for the base side of `diff`: the base is compared, not judged, so its policy errors are warnings.
+POLICY_ERRORS_AS_WARNINGS = "REPLICATION_POLICY_ERRORS_AS_WARNINGS"
+
+
+def judge(args: argparse.Namespace, result: engine.PlanResult) -> list[policies.Finding]:
+    """The pack's rules on a plan, with the stack's pack config (see :mod:`replication.policies`).
+    For `plan` and `diff`, errors raise :class:`policies.PolicyError` (exit 2) and warnings join
+    the plan's diagnostics; `policy` lists them all."""
+    path = args.policy_config or stacks.pack_config(args.stack, args.dir)
+    found = policies.check(result, policies.load_config(path))
+    if os.environ.get(POLICY_ERRORS_AS_WARNINGS) == "1":
+        found = [dataclasses.replace(f, error=False) for f in found]
+    if args.command != "policy":
+        errors = [f for f in found if f.error]
+        if errors:
+            raise policies.PolicyError(errors)
+        result.logs += [("warning", str(f)) for f in found]
+    return found
+
+
+def run_policy(found: list[policies.Finding]) -> int:
+    """`policy`: every finding, one line each; exit 2 when one is an error."""
+    for finding in found:
+        print(escape.line(f"{'error' if finding.error else 'warning'}: {finding}"))
+    errors = sum(f.error for f in found)
+    print(f"policy: {errors} errors, {len(found) - errors} warnings")
+    return 2 if errors else 0
 
 
 def run_diff(args: argparse.Namespace) -> int:
     """`diff`: head plan from this process, base plan by the base's code (:mod:`replication.base`), compare."""
     stack_file: Path = args.config or args.dir / f"Pulumi.{args.stack}.yaml"
     try:
-        head = render.plan_document(engine.run_program(args.stack, args.dir, stack_file=args.config))
+        planned = engine.run_program(args.stack, args.dir, stack_file=args.config)
+        found = judge(args, planned)
+        head = render.plan_document(planned)
         base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
                                ref=args.base, base_config=args.base_config)
-    except (engine.ProgramError, bases.BaseError) as err:
+    except (engine.ProgramError, bases.BaseError, policies.PolicyConfigError, policies.PolicyError) as err:
         return _fail(err, args)
+    for finding in found:
+        print(escape.line(f"warning: {finding}"), file=sys.stderr)
     print(escape.line(base.describe()), file=sys.stderr)
     result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
     sys.stdout.write(DIFF_FORMATS[args.format](result, head))

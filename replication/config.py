@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from policy import rules as policy_rules
 from replication import provider_schema
 from replication.topicmap import compile_java_regex, compile_joined
 
@@ -879,7 +880,8 @@ def schema_warnings(cfg: StackConfig) -> list[ConfigIssue]:
 
 def ip_filter_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Services this stack creates whose `ipFilter` admits the whole internet: unset (Aiven's
-    default is `0.0.0.0/0`), empty, or listing `0.0.0.0/0` or `::/0`."""
+    default is `0.0.0.0/0`), empty, or covering all of IPv4 or IPv6, in one network or together
+    (the policy pack's rule, `policy.rules.open_families`)."""
     services = [(f"clusters.{alias}", c.ip_filter) for alias, c in cfg.clusters.items() if c.managed]
     services += [(_path(("mirrormakers", key)), mm.ip_filter) for key, mm in cfg.mirrormakers.items()]
     for at, networks in services:
@@ -892,8 +894,10 @@ def ip_filter_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
             )
             continue
         for i, network in enumerate(networks):
-            if ipaddress.ip_network(network).prefixlen == 0:
+            if policy_rules.is_open(network):
                 yield ConfigIssue(f"{at}.ipFilter[{i}]", f"{network!r} admits the whole internet")
+        for family in policy_rules.open_only_together(networks):
+            yield ConfigIssue(f"{at}.ipFilter", f"{list(networks)!r} {policy_rules.together(family)}")
 
 
 def check_protection(cfg: StackConfig) -> Iterable[ConfigIssue]:

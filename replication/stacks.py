@@ -19,8 +19,8 @@ PACK_CONFIGS = Path("policy") / "stacks.json"
 root). A stack listed there is protected by name: the config, not the stack file a pull request
 edits, decides that."""
 
-# Pulumi's stack-name characters. Names reach shell commands, environment names and PR comments.
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+#: Pulumi's rule for a stack name. Names reach shell commands, environment names and PR comments.
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 class StackNameError(ValueError):
@@ -31,7 +31,7 @@ def committed(root: Path = ROOT) -> list[str]:
     """The names of the project's stacks, one per `Pulumi.<stack>.yaml`, sorted."""
     names = [p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in sorted(root.glob("Pulumi.*.yaml"))]
     for name in names:
-        if not _NAME.fullmatch(name):
+        if not NAME.fullmatch(name):
             raise StackNameError(
                 f"Pulumi.<stack>.yaml with stack {name!r}: not a stack name (letters, digits, '_', '.', '-')"
             )
@@ -39,8 +39,10 @@ def committed(root: Path = ROOT) -> list[str]:
 
 
 def pack_configs(root: Path = ROOT) -> dict[str, str]:
-    """Every stack's pack config by stack name (the ones `policy/stacks.json` names)."""
-    mapping: dict[str, str] = json.loads((root / PACK_CONFIGS).read_text())
+    """Every stack's pack config by stack name (the ones `policy/stacks.json` names; none in a
+    project without that file)."""
+    path = root / PACK_CONFIGS
+    mapping: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     return mapping
 
 

@@ -28,7 +28,7 @@ def fresh_event_loop() -> Iterator[None]:
     asyncio.set_event_loop(None)
 
 
-PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "replication", "examples")
+PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "replication", "policy", "examples")
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
 
 

@@ -18,34 +18,13 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from policy import __main__ as pack
 from policy import rules
 from replication import stacks
-from replication.engine import PlanResult, Secret, Unknown
+from replication.policies import resources_of
 from tests.conftest import ROOT, Plan
 from tests.test_config import dev_raw
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 IDENTITY = rules.IDENTITY_POLICY
 PROTECTED = {"protected-kafka-services": {"requireProtection": True}, "no-open-ip-filter": {"requireProtection": True}}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return _plain(value.value)
-    if isinstance(value, Unknown):
-        return rules.UNKNOWN
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def resources_of(result: PlanResult) -> list[rules.Resource]:
-    """What a policy sees of each resource the program registered."""
-    return [
-        rules.Resource(r.urn, r.type, _plain(dict(r.inputs)), r.protect, dict(r.property_dependencies))
-        for r in result.resources
-        if r.custom
-    ]
 
 
 def violations(resources: list[rules.Resource], config: dict[str, Any] | None = None) -> dict[str, list[str]]:
