@@ -240,3 +240,10 @@ def test_a_single_open_network_is_named_alone_and_a_union_of_the_other_family_to
         "mm: ip filter '::/0' admits the whole internet",
         "mm: ip filter ['0.0.0.0/1', '128.0.0.0/1', '::/0'] together covers all of IPv4, so it admits the whole internet",
     ]
+
+
+def test_the_docs_show_the_level_table_of_the_code() -> None:
+    table = "\n".join(line for line in (policies.__doc__ or "").splitlines() if line.startswith("|"))
+    assert table.count("\n") == 5
+    docs = (ROOT / "docs" / "policy.md").read_text()
+    assert f"-->\n{table}\n<!-- end: policy-levels -->" in docs
