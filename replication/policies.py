@@ -72,6 +72,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _secret_texts(value: Any, inside: bool = False) -> set[str]:
+    # Every text a secret holds (a `secure:` ip filter, say): judged by the rules, never printed.
+    if isinstance(value, Secret):
+        return _secret_texts(value.value, True)
+    if isinstance(value, dict):
+        return {s for v in value.values() for s in _secret_texts(v, inside)}
+    if isinstance(value, list):
+        return {s for v in value for s in _secret_texts(v, inside)}
+    return {str(value)} if inside and str(value) else set()
+
+
+def _masked(message: str, secrets: set[str]) -> str:
+    for text in sorted(secrets, key=len, reverse=True):
+        message = message.replace(text, "[secret]")
+    return message
+
+
 def resources_of(result: PlanResult) -> list[rules.Resource]:
     """What a policy sees of each resource the program registered."""
     return [
@@ -119,6 +136,7 @@ def _settings(config: Mapping[str, Any], name: str) -> tuple[Level | None, dict[
 def check(result: PlanResult, config: Mapping[str, Any]) -> list[Finding]:
     """Every rule's findings on a plan, with what each does (the module's table)."""
     resources = resources_of(result)
+    secrets = {s for r in result.resources if r.custom for s in _secret_texts(dict(r.inputs))}
     settings = {rule.name: _settings(config, rule.name) for rule in rules.RULES}
     protected = rules.protection_on(
         resources, {"requireProtection": any(props.get("requireProtection") for _, props in settings.values())}
@@ -131,5 +149,5 @@ def check(result: PlanResult, config: Mapping[str, Any]) -> list[Finding]:
         if level == "disabled":
             continue
         error = level == "mandatory" and (protected or explicit == "mandatory")
-        out += [Finding(rule.name, level, v.message, error) for v in found[rule.name]]
+        out += [Finding(rule.name, level, _masked(v.message, secrets), error) for v in found[rule.name]]
     return out

@@ -4,6 +4,7 @@ sets the level, and one open-filter rule for the config checks and the pack."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from policy import rules
 from replication import cli, config, policies, stacks
+from replication.engine import Secret
 from tests.conftest import ROOT, Plan, git
 from tests.test_config import dev_raw, errors_of
 
@@ -247,3 +249,16 @@ def test_the_docs_show_the_level_table_of_the_code() -> None:
     assert table.count("\n") == 5
     docs = (ROOT / "docs" / "policy.md").read_text()
     assert f"-->\n{table}\n<!-- end: policy-levels -->" in docs
+
+
+def test_a_secret_input_is_judged_but_never_printed(plan: Plan) -> None:
+    result = plan("prod")
+    mm = next(r for r in result.resources if r.type == rules.MIRRORMAKER)
+    index = result.resources.index(mm)
+    networks = ["0.0.0.0/1", "128.0.0.0/1"]
+    user_config = {**mm.inputs["kafkaMirrormakerUserConfig"], "ipFilterStrings": Secret(networks)}
+    result.resources[index] = dataclasses.replace(mm, inputs={**mm.inputs, "kafkaMirrormakerUserConfig": user_config})
+    (found,) = policies.check(result, PROD)
+    assert found.rule == "no-open-ip-filter" and found.error
+    assert "0.0.0.0/1" not in found.message and "128.0.0.0/1" not in found.message
+    assert found.message == f"{mm.name}: ip filter ['[secret]', '[secret]'] together covers all of IPv4, so it admits the whole internet"
