@@ -125,7 +125,13 @@ def test_replacing_a_protected_service_says_pulumi_refuses(repo: Path, capsys: p
 
 def test_lifting_protection_is_a_notice_per_resource(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     change(repo, "Pulumi.prod.yaml", "aiven-kafka-replication:protect: true", "aiven-kafka-replication:protect: false")
-    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", stack="prod")
+    # prod's pack config requires protection: the policy pack refuses the change (tests/test_policy_offline.py).
+    assert cli.main(["diff", "--stack", "prod", "--base", "HEAD~1", "--dir", str(repo)]) == 2
+    assert "protected-kafka-services" in capsys.readouterr().err
+    # Without that config (a stack protected by its file alone), the diff says what lifting it does.
+    (repo / "no-pack-config.json").write_text("{}")
+    code, out, _ = run(repo, capsys, "--format", "json", "--fail-on-data-loss", "--policy-config",
+                       str(repo / "no-pack-config.json"), stack="prod")
     assert code == 0
     assert sorted(findings(out)) == [
         ("advisory", name) for name in ("mm-service", "source-kafka", "source-topic-topic-a", "target-kafka", "target-topic-topic-b")
