@@ -74,10 +74,14 @@ def test_a_disabled_rule_finds_nothing(plan: Plan) -> None:
 
 
 def test_an_advisory_rule_warns_even_in_a_protected_stack(plan: Plan) -> None:
-    raw = _raw("prod")
-    flows = [{**flow, "replicationFactor": 1} for flow in raw["flows"]]
-    found = _found(plan("prod", flows=flows), PROD)
-    assert found and all(f[:2] == ("topic-replication-at-least-2", "advisory") and not f[3] for f in found)
+    # The config refuses replication 1 in prod (minInsyncReplicas): a program change could still do it.
+    result = plan("prod")
+    flow = next(r for r in result.resources if r.type == rules.FLOW)
+    result.resources[result.resources.index(flow)] = dataclasses.replace(flow, inputs={**flow.inputs, "replicationFactor": 1})
+    assert _found(result, PROD) == [
+        ("topic-replication-at-least-2", "advisory",
+         f"{flow.name}: replicationFactor 1 keeps a single copy; one broker failure loses data", False)
+    ]
 
 
 def test_required_protection_makes_every_mandatory_finding_an_error(plan: Plan) -> None:
