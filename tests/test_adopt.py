@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from replication import adoption, config, render
-from replication.components.mirrormaker import ClusterAttachment, MirrorMakerArgs, _integration_import
 from replication.engine import ProgramError
 from tests.conftest import ROOT, Plan, run_checked
 from tests.test_config import dev_raw, errors_of
@@ -175,12 +174,15 @@ def test_adopt_and_protect_together_work_but_warn(plan: Plan) -> None:
     assert [log for log in plan("prod").logs if log[0] == "warning" and "kafkaVersion" not in log[1]] == []
 
 
-def test_component_refuses_adopt_without_an_integration_id() -> None:
-    args = MirrorMakerArgs(project="proj", service_name="mm", cloud="c", plan="p", attachments={}, adopt=True)
-    with pytest.raises(ValueError, match="integration with cluster 'source'"):
-        _integration_import(args, "source", ClusterAttachment(service_name="source"))
-    assert _integration_import(args, "source", ClusterAttachment(integration_id=SOURCE_ID)) == f"proj/{SOURCE_ID}"
-    assert _integration_import(MirrorMakerArgs(project="proj", service_name="mm", cloud="c", plan="p", attachments={}), "source", ClusterAttachment()) is None
+def test_each_integration_imports_the_id_configured_for_its_cluster(plan: Plan) -> None:
+    # The parent computes every import ID (components are told theirs); a missing ID is a config
+    # error (test_adopt_needs_every_integration_id), never an integration created beside the old one.
+    result = plan("prod", adopt=ADOPT)
+    integrations = result.of_type("aiven:index/serviceIntegration:ServiceIntegration")
+    assert {r.name: r.import_id for r in integrations} == {
+        "mm-integration-source": f"my-aiven-project/{SOURCE_ID}",
+        "mm-integration-target": f"my-aiven-project/{TARGET_ID}",
+    }
 
 
 def test_adopt_needs_a_literal_project() -> None:

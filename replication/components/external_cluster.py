@@ -11,7 +11,7 @@ from replication.components.renaming import previous
 from replication.config import ExternalKafkaSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExternalKafkaClusterArgs:
     """Inputs of :class:`ExternalKafkaCluster`."""
 

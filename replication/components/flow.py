@@ -11,7 +11,7 @@ from replication.components.renaming import previous
 from replication.config import FlowSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReplicationFlowArgs:
     """Inputs of :class:`ReplicationFlow`."""
 

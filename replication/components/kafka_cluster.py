@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aiven as aiven
 
-from replication import adoption
 from replication.components.renaming import previous
 from replication.components.service import ServiceArgs
-from replication.config import TopicSpec
+from replication.config import KafkaSettings, TopicSpec
 from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names, to_wire
 
 
 @dataclass(frozen=True, kw_only=True)
 class KafkaClusterArgs(ServiceArgs):
     """Inputs of :class:`KafkaCluster`. With `protect`, the topics are protected too (Pulumi
-    `protect`: the topic's own `terminationProtection` input is deprecated); with `adopt`, they
-    are imported too."""
+    `protect`: the topic's own `terminationProtection` input is deprecated)."""
 
     kafka_version: str | None = None
     """Kafka version; None for Aiven's default."""
-    kafka: Mapping[str, Any] = field(default_factory=dict)
-    """Broker settings in the provider's wire names (`kafka_user_config.kafka`)."""
+    kafka: KafkaSettings | None = None
+    """Broker settings (`kafka_user_config.kafka`); None for Aiven's defaults."""
     topics: Mapping[str, TopicSpec] = field(default_factory=dict)
     """Topics to create, by name."""
+    topic_import_ids: Mapping[str, str] = field(default_factory=dict)
+    """Import ID of each existing topic, by name, in adopt mode."""
     renamed_from: str | None = None
     """The component's previous name (the cluster's previous alias): the service and the topics
     answer to their names under it too (Pulumi `aliases`), so the rename keeps them."""
@@ -47,13 +46,14 @@ class KafkaCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KafkaClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:KafkaCluster", name, None, opts)
+        kafka = to_wire(args.kafka)
         user_config = aiven.KafkaKafkaUserConfigArgs(
             kafka_version=args.kafka_version,
             ip_filter_strings=args.ip_filter_strings,
             kafka=aiven.KafkaKafkaUserConfigKafkaArgs(
-                **to_python_names(PASS_THROUGH_ROOTS["KafkaUserConfigKafka"], dict(args.kafka))
+                **to_python_names(PASS_THROUGH_ROOTS["KafkaUserConfigKafka"], kafka)
             )
-            if args.kafka
+            if kafka
             else None,
         )
         self.service = aiven.Kafka(
@@ -90,7 +90,7 @@ class KafkaCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     protect=args.protect,
-                    import_=adoption.topic_id(args.project, args.service_name, topic) if args.adopt else None,
+                    import_=args.topic_import_ids.get(topic),
                     aliases=previous(args.renamed_from and f"{args.renamed_from}-topic-{topic}"),
                 ),
             )

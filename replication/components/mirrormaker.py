@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aiven as aiven
 
-from replication import adoption
 from replication.components.renaming import previous
 from replication.components.service import ServiceArgs
-from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names
+from replication.config import IntegrationTuning, MirrorMakerSettings
+from replication.provider_schema import PASS_THROUGH_ROOTS, to_python_names, to_wire
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ClusterAttachment:
     """How a MirrorMaker reaches one cluster: an Aiven service, or an external endpoint."""
 
@@ -24,10 +23,10 @@ class ClusterAttachment:
     """Aiven service name of the cluster (an output, so the integration waits for the service)."""
     endpoint_id: pulumi.Input[str] | None = None
     """ID of an `external_kafka` integration endpoint, for clusters outside Aiven."""
-    tuning: Mapping[str, Any] = field(default_factory=dict)
-    """Consumer/producer tuning of this integration, in the provider's wire names."""
-    integration_id: str | None = None
-    """Aiven ID of the existing integration, imported in adopt mode."""
+    tuning: IntegrationTuning | None = None
+    """Consumer/producer tuning of this integration; None for the provider's defaults."""
+    import_id: str | None = None
+    """Import ID of the existing integration, in adopt mode."""
     renamed_from: str | None = None
     """The cluster's previous alias: the integration answers to its name under it too (Pulumi `aliases`)."""
 
@@ -35,13 +34,12 @@ class ClusterAttachment:
 @dataclass(frozen=True, kw_only=True)
 class MirrorMakerArgs(ServiceArgs):
     """Inputs of :class:`MirrorMaker`. `protect` covers the service only: integrations hold no data,
-    and `protect` would block their delete-before-replace. With `adopt`, every attachment needs an
-    `integration_id`."""
+    and `protect` would block their delete-before-replace."""
 
     attachments: Mapping[str, ClusterAttachment]
     """Clusters to integrate, by MirrorMaker alias."""
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    """Service-level settings in wire names (`kafka_mirrormaker_user_config.kafka_mirrormaker`)."""
+    settings: MirrorMakerSettings | None = None
+    """Service-level settings (`kafka_mirrormaker_user_config.kafka_mirrormaker`); None for the defaults."""
 
 
 class MirrorMaker(pulumi.ComponentResource):
@@ -59,6 +57,7 @@ class MirrorMaker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MirrorMakerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("aiven-kafka-replication:index:MirrorMaker", name, None, opts)
+        settings = to_wire(args.settings)
         self.service = aiven.KafkaMirrorMaker(
             f"{name}-service",
             project=args.project,
@@ -70,9 +69,9 @@ class MirrorMaker(pulumi.ComponentResource):
             kafka_mirrormaker_user_config=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigArgs(
                 ip_filter_strings=args.ip_filter_strings,
                 kafka_mirrormaker=aiven.KafkaMirrorMakerKafkaMirrormakerUserConfigKafkaMirrormakerArgs(
-                    **to_python_names(PASS_THROUGH_ROOTS["MirrorMakerSettings"], dict(args.settings))
+                    **to_python_names(PASS_THROUGH_ROOTS["MirrorMakerSettings"], settings)
                 )
-                if args.settings
+                if settings
                 else None,
             ),
             termination_protection=args.termination_protection,
@@ -83,6 +82,7 @@ class MirrorMaker(pulumi.ComponentResource):
         self.integrations = {}
         self.cluster_aliases = {}
         for alias, attachment in sorted(args.attachments.items()):
+            tuning = to_wire(attachment.tuning)
             integration = aiven.ServiceIntegration(
                 f"{name}-integration-{alias}",
                 project=args.project,
@@ -93,9 +93,9 @@ class MirrorMaker(pulumi.ComponentResource):
                 kafka_mirrormaker_user_config=aiven.ServiceIntegrationKafkaMirrormakerUserConfigArgs(
                     cluster_alias=alias,
                     kafka_mirrormaker=aiven.ServiceIntegrationKafkaMirrormakerUserConfigKafkaMirrormakerArgs(
-                        **to_python_names(PASS_THROUGH_ROOTS["IntegrationTuning"], dict(attachment.tuning))
+                        **to_python_names(PASS_THROUGH_ROOTS["IntegrationTuning"], tuning)
                     )
-                    if attachment.tuning
+                    if tuning
                     else None,
                 ),
                 # Aiven allows one kafka_mirrormaker integration per (cluster, MirrorMaker) pair, so
@@ -103,7 +103,7 @@ class MirrorMaker(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     delete_before_replace=True,
-                    import_=_integration_import(args, alias, attachment),
+                    import_=attachment.import_id,
                     aliases=previous(attachment.renamed_from and f"{name}-integration-{attachment.renamed_from}"),
                 ),
             )
@@ -113,14 +113,6 @@ class MirrorMaker(pulumi.ComponentResource):
             )
 
         self.register_outputs({"serviceName": self.service_name, "clusterAliases": self.cluster_aliases})
-
-
-def _integration_import(args: MirrorMakerArgs, alias: str, attachment: ClusterAttachment) -> str | None:
-    if not args.adopt:
-        return None
-    if attachment.integration_id is None:
-        raise ValueError(f"adopt mode needs the ID of the existing integration with cluster {alias!r}")
-    return adoption.integration_id(args.project, attachment.integration_id)
 
 
 def _reported_alias(cfg: aiven.outputs.ServiceIntegrationKafkaMirrormakerUserConfig | None, declared: str) -> str:

@@ -21,7 +21,6 @@ from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
 from replication.components.renaming import previous
 from replication.components.user import UserAccess, UserAccessArgs
-from replication.provider_schema import to_wire
 from replication.topicmap import TopologyError
 
 # Stand-ins for values only known after `up`, so that validation can run at preview. They never
@@ -108,20 +107,24 @@ class Replication(pulumi.ComponentResource):
             if not cluster.managed:
                 continue
             cloud, plan_name = cluster.placement()
+            service_name = cluster.resolved_service_name(alias)
             self.clusters[alias] = KafkaCluster(
                 alias,
                 KafkaClusterArgs(
                     project=project,
-                    service_name=cluster.resolved_service_name(alias),
+                    service_name=service_name,
                     cloud=cloud,
                     plan=plan_name,
                     kafka_version=cluster.kafka_version,
                     maintenance_window=cluster.maintenance_window,
                     ip_filter=cluster.ip_filter,
-                    kafka=to_wire(cluster.kafka),
+                    kafka=cluster.kafka,
                     topics=cluster.topics,
                     protect=cfg.protect,
-                    adopt=adopt is not None,
+                    import_id=adoption.service_id(project, service_name) if adopt else None,
+                    topic_import_ids={t: adoption.topic_id(project, service_name, t) for t in cluster.topics}
+                    if adopt
+                    else {},
                     renamed_from=cluster.renamed_from,
                 ),
                 _renamed(child, cluster.renamed_from),
@@ -167,18 +170,20 @@ class Replication(pulumi.ComponentResource):
                     plan=spec.plan,
                     maintenance_window=spec.maintenance_window,
                     ip_filter=spec.ip_filter,
-                    settings=to_wire(spec.kafka_mirrormaker),
+                    settings=spec.kafka_mirrormaker,
                     attachments={
                         alias: replace(
                             reach[alias],
-                            tuning=to_wire(spec.integrations.get(alias)),
-                            integration_id=adopt.integrations[mm.key][alias] if adopt else None,
+                            tuning=spec.integrations.get(alias),
+                            import_id=adoption.integration_id(project, adopt.integrations[mm.key][alias])
+                            if adopt
+                            else None,
                             renamed_from=cfg.clusters[alias].renamed_from,
                         )
                         for alias in mm.attached
                     },
                     protect=cfg.protect,
-                    adopt=adopt is not None,
+                    import_id=adoption.service_id(project, mm.service_name) if adopt else None,
                 ),
                 child,
             )

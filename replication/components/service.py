@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pulumi
 
-from replication import adoption
 from replication.config import MaintenanceWindow
 
 
@@ -29,8 +28,8 @@ class ServiceArgs:
     """Allowed CIDR networks; None for Aiven's default."""
     protect: bool = False
     """Protect the service: Aiven termination protection and Pulumi `protect`."""
-    adopt: bool = False
-    """Import the existing service instead of creating it (the project must be a plain string)."""
+    import_id: str | None = None
+    """Import ID of the existing service, in adopt mode (`replication.adoption`)."""
 
     @property
     def maintenance_dow(self) -> str | None:
@@ -61,6 +60,6 @@ class ServiceArgs:
         return pulumi.ResourceOptions(
             parent=parent,
             protect=self.protect,
-            import_=adoption.service_id(self.project, self.service_name) if self.adopt else None,
+            import_=self.import_id,
             aliases=aliases,
         )

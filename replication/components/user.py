@@ -12,7 +12,7 @@ from replication.access import UserPlan
 from replication.components.renaming import previous
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UserAccessArgs:
     """Inputs of :class:`UserAccess`."""
 
