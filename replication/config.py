@@ -1190,6 +1190,15 @@ def check_secret_placement(raw: Mapping[str, Any], secret_keys: Collection[str])
                 f"{NAMESPACE}:credentials and name the entry (external.saslPassword, external.sslClientKey, "
                 "external.saslUsernameCredential)",
             )
+    for key in sorted(SECRET_KEYS & raw.keys()):
+        value = raw[key]
+        if isinstance(value, str) and value.startswith(OFFLINE_SECRET_PREFIX):
+            # The CLI decrypts one ciphertext for the whole map to its JSON; offline there is no key.
+            yield ConfigIssue(
+                key,
+                "is one `secure:` value for the whole map, which the offline plan cannot decrypt; set each entry "
+                f"as its own secret: `pulumi config set --secret --path '{NAMESPACE}:{key}.<name>' <value>`",
+            )
     for key in sorted(raw):
         # `credentials` in plain text is refused on its own (see `parse`), and names no PEM key by path.
         if key not in secret_keys and key not in SECRET_KEYS:

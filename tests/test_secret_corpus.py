@@ -97,7 +97,7 @@ def _secure_everywhere(name: str, doc: dict[str, Any]) -> dict[str, tuple[dict[s
         top = str(path[0])
         if not top.startswith(f"{NS}:"):
             continue
-        # Inside `credentials` a secret belongs; the whole map as one ciphertext is not read offline.
+        # Inside `credentials` a secret belongs; the whole map as one ciphertext is not decrypted offline.
         refused = None if top == f"{NS}:credentials" and len(path) > 1 else top.removeprefix(f"{NS}:")
         label = ".".join(str(p) for p in path).removeprefix(f"{NS}:")
         out[f"{name}-secure-{label}"] = (_set(doc, path, _secure(n)), refused)
@@ -382,3 +382,37 @@ def test_the_sasl_user_name_is_given_one_way_or_the_other() -> None:
                              saslMechanism=None, saslPassword=None) == [
         "saslUsernameCredential: only applies to SASL_SSL, not SSL"
     ]
+
+
+def test_credentials_as_one_ciphertext_are_refused_offline_saying_why() -> None:
+    doc, refused = CORPUS["migration-secure-credentials"]
+    assert refused == "credentials"
+    with pytest.raises(engine.ProgramError) as info:
+        engine.run_program("x", ROOT, stack_file=_write(doc))
+    assert str(info.value).splitlines()[1:] == [
+        f"{NS}:credentials: is one `secure:` value for the whole map, which the offline plan cannot decrypt; set "
+        f"each entry as its own secret: `pulumi config set --secret --path '{NS}:credentials.<name>' <value>`"
+    ]
+
+
+LINE = "        saslPassword: onprem-sasl-password\n"
+
+
+@pytest.mark.parametrize("broken", [
+    LINE + f"        saslPassword: {MARK}-pw\n",  # a duplicate key
+    f'        saslPassword: "{MARK}-pw\n',  # an unterminated string
+    f"        saslPassword: {MARK}: pw\n",  # a colon in a plain value
+    f"        saslPassword: {MARK}\t-pw\n\tfoo: 1\n",  # a tab
+    f"        saslPassword: *{MARK}\n",  # an undefined alias
+], ids=["duplicate", "unterminated", "colon", "tab", "alias"])
+def test_a_stack_file_broken_on_a_secret_s_line_does_not_quote_it(
+    broken: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "Pulumi.x.yaml"
+    text = (ROOT / "examples" / "migration.yaml").read_text()
+    assert LINE in text
+    stack.write_text(text.replace(LINE, broken))
+    for fmt in sorted(cli.FORMATS):
+        assert cli.main(["plan", "--stack", "x", "--config", str(stack), "--format", fmt]) == 2
+        out, err = capsys.readouterr()
+        assert "Pulumi.x.yaml:" in err and leaks(out + err) == [], err
