@@ -32,7 +32,7 @@ from pydantic.alias_generators import to_camel
 
 from policy import rules as policy_rules
 from replication import provider_schema
-from replication.topicmap import compile_java_regex, compile_joined
+from replication.javaregex import compile_java_regex, compile_joined
 
 NAMESPACE = "aiven-kafka-replication"
 #: How the offline engine stands in for a secret it cannot decrypt: such a value is not the secret's,

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replication import config, topicmap, topicrules, topology
+from replication import config, javaregex, topicmap, topicrules, topology
 from replication.engine import ProgramError, run_program
 from replication.stackfile import load_stack_files
 from tests.conftest import ROOT
@@ -197,11 +197,11 @@ JOINED = ("cannot be joined: MirrorMaker joins a flow's patterns with '|' and co
 
 def test_compile_joined_names_both_patterns() -> None:
     with pytest.raises(ValueError) as info:
-        topicmap.compile_joined(["(?<n>a)", "b", "(?<n>c)x"])
+        javaregex.compile_joined(["(?<n>a)", "b", "(?<n>c)x"])
     assert str(info.value) == f"patterns '(?<n>a)' and '(?<n>c)x' {JOINED}"
-    joined = topicmap.compile_joined(["(?<n>a)", "(?<m>b)"])
+    joined = javaregex.compile_joined(["(?<n>a)", "(?<m>b)"])
     assert joined is not None and [t for t in ("a", "b", "ab") if joined.fullmatch(t)] == ["a", "b"]
-    assert topicmap.compile_joined([]) is None
+    assert javaregex.compile_joined([]) is None
 
 
 def test_the_topic_map_refuses_patterns_that_clash_joined() -> None:
