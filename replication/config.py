@@ -673,6 +673,18 @@ def check_access(cfg: StackConfig) -> Iterable[ConfigIssue]:
         for path, ref in cfg.monitoring.credential_references():
             if ref not in cfg.credentials:
                 yield _missing_credential(f"monitoring.{path}", ref, cfg.credentials)
+        # Endpoint names are unique in an Aiven project.
+        owners = {c.external.endpoint_name or alias: f"clusters.{alias}.external"
+                  for alias, c in cfg.clusters.items() if c.external is not None}
+        for key, spec in (("prometheus", cfg.monitoring.prometheus), ("datadog", cfg.monitoring.datadog)):
+            if spec is None:
+                continue
+            if spec.endpoint_name in owners:
+                yield ConfigIssue(
+                    f"monitoring.{key}.endpointName",
+                    f"{spec.endpoint_name!r} is already the endpoint name of {owners[spec.endpoint_name]}",
+                )
+            owners.setdefault(spec.endpoint_name, f"monitoring.{key}")
 
 
 def _missing_credential(at: str, ref: str, credentials: Collection[str]) -> ConfigIssue:

@@ -14,11 +14,13 @@ from typing import Any
 import pulumi
 
 from replication import adoption, config, config_keys, topology
+from replication import monitoring as metrics
 from replication.args import ReplicationArgs
 from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
 from replication.components.flow import ReplicationFlow, ReplicationFlowArgs
 from replication.components.kafka_cluster import KafkaCluster, KafkaClusterArgs
 from replication.components.mirrormaker import ClusterAttachment, MirrorMaker, MirrorMakerArgs
+from replication.components.monitoring import Monitoring, MonitoringArgs
 from replication.components.renaming import previous
 from replication.components.user import UserAccess, UserAccessArgs
 from replication.topicmap import TopologyError
@@ -84,6 +86,8 @@ class Replication(pulumi.ComponentResource):
     """Each user's password, the same on all its clusters, by user name (secret)."""
     topic_origins: dict[str, dict[str, dict[str, str]]]
     """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
+    replication_lag_metrics: dict[str, list[dict[str, Any]]]
+    """For each flow, the replication-lag metric and tags to alert on in each `monitoring` destination."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         plan = load(args)
@@ -249,6 +253,29 @@ class Replication(pulumi.ComponentResource):
             pulumi.Output.all(**{name: u.password for name, u in self.user_resources.items()}).apply(dict)
         )
 
+        # Metrics of every service this stack creates, with `monitoring`.
+        self.monitoring: Monitoring | None = None
+        mon = cfg.monitoring
+        if mon is not None:
+            names: dict[str, pulumi.Input[str]] = {f"kafka-{a}": c.service_name for a, c in self.clusters.items()}
+            names |= {f"mirrormaker-{k}": m.service_name for k, m in self.mirrormakers.items()}
+            self.monitoring = Monitoring(
+                "monitoring",
+                MonitoringArgs(
+                    project=project,
+                    spec=mon,
+                    destinations=metrics.destinations(cfg),
+                    services=metrics.monitored_services(cfg),
+                    service_names=names,
+                    prometheus_password=_credential(
+                        credentials, mon.prometheus.basic_auth_password if mon.prometheus else None
+                    ),
+                    datadog_api_key=_credential(credentials, mon.datadog.api_key if mon.datadog else None),
+                ),
+                child,
+            )
+        self.replication_lag_metrics = metrics.lag_metrics(cfg)
+
         self.cluster_service_names = pulumi.Output.all(
             **{alias: r.service_name for alias, r in reach.items() if r.service_name is not None}
         ).apply(dict)
@@ -271,6 +298,7 @@ class Replication(pulumi.ComponentResource):
                 "users": self.users,
                 "userPasswords": self.user_passwords,
                 "topicOrigins": self.topic_origins,
+                "replicationLagMetrics": self.replication_lag_metrics,
             }
         )
 

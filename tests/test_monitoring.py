@@ -1,0 +1,156 @@
+"""Monitoring: every Kafka and MirrorMaker service integrated with each destination; per-flow lag metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replication import config, monitoring
+from replication.engine import PlanResult, Secret
+from tests.conftest import ROOT, Plan, run_checked
+from tests.test_access import raw_config
+
+ACTIVE_ACTIVE = ROOT / "examples" / "active-active.yaml"
+ENDPOINT = "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
+INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
+EXISTING_ID = "2f8ac9a4-5b1e-4c7d-8e9f-0a1b2c3d4e5f"
+
+
+def _config(**monitoring_spec: Any) -> config.StackConfig:
+    raw = raw_config(ACTIVE_ACTIVE)
+    raw["monitoring"] = monitoring_spec
+    return config.parse(raw)
+
+
+def _metrics_integrations(result: PlanResult) -> dict[str, Any]:
+    return {r.name: r for r in result.of_type(INTEGRATION) if r.inputs["integrationType"] != "kafka_mirrormaker"}
+
+
+# --- pure ---------------------------------------------------------------------------------------
+
+
+def test_every_managed_kafka_and_every_mirrormaker_is_monitored() -> None:
+    raw = raw_config(ROOT / "examples" / "fan-in.yaml")
+    raw["monitoring"] = {"existingEndpoint": {"type": "prometheus", "endpointId": EXISTING_ID}}
+    cfg = config.parse(raw)
+    managed = [a for a, c in cfg.clusters.items() if c.managed]
+    assert "central" in cfg.clusters and "central" not in managed  # the existing cluster is not this stack's
+    assert [(s.kind, s.key) for s in monitoring.monitored_services(cfg)] == [
+        *(("kafka", a) for a in managed), *(("mirrormaker", k) for k in cfg.mirrormakers)
+    ]
+
+
+def test_lag_metrics_name_each_flow_in_each_destination() -> None:
+    cfg = _config(datadog={"apiKey": "datadog-api-key"},
+                  existingEndpoint={"type": "prometheus", "endpointId": EXISTING_ID})
+    assert [(d.key, d.kind) for d in monitoring.destinations(cfg)] == [("datadog", "datadog"), ("existing", "prometheus")]
+    assert monitoring.lag_metrics(cfg)["eu->us"] == [
+        {"system": "datadog", "metric": "kafka_mirrormaker_summary.replication_lag",
+         "tags": ["replication-flow:eu->us", "aiven-service:mm-us"]},
+        {"system": "prometheus", "metric": "kafka_mirrormaker_summary_replication_lag",
+         "labels": {"replication_flow": "eu->us", "service": "mm-us"}},
+    ]
+
+
+def test_without_monitoring_no_lag_metric_is_claimed() -> None:
+    raw = raw_config(ACTIVE_ACTIVE)
+    raw.pop("monitoring")
+    assert monitoring.lag_metrics(config.parse(raw)) == {"us->eu": [], "eu->us": []}
+
+
+@pytest.mark.parametrize(
+    ("spec", "line"),
+    [
+        ({}, "monitoring: names no destination: set prometheus, datadog or existingEndpoint"),
+        ({"datadog": {"apiKey": "nope"}}, "monitoring.datadog.apiKey: expected the name of an entry in"),
+        ({"prometheus": {"basicAuthUsername": "Prom", "basicAuthPassword": "datadog-api-key"}},
+         "monitoring.prometheus.basicAuthUsername: Prometheus user name 'Prom' must be 5 to 32 lowercase"),
+        ({"existingEndpoint": {"type": "datadog", "endpointId": "proj/abc"}},
+         "monitoring.existingEndpoint.endpointId: 'proj/abc' is not an Aiven ID (a UUID)"),
+        ({"existingEndpoint": {"type": "logs", "endpointId": EXISTING_ID}},
+         "monitoring.existingEndpoint.type: Input should be 'prometheus' or 'datadog'"),
+        ({"datadog": {"apiKey": "datadog-api-key", "site": "datadoghq.org"}}, "monitoring.datadog.site: Input should be"),
+    ],
+)
+def test_bad_monitoring_config_names_the_key(spec: dict[str, Any], line: str) -> None:
+    with pytest.raises(config.ConfigError) as info:
+        _config(**spec)
+    assert any(str(i).startswith(f"aiven-kafka-replication:{line}") for i in info.value.issues), str(info.value)
+
+
+def test_endpoint_names_are_unique_in_the_project() -> None:
+    raw = raw_config(ROOT / "examples" / "migration.yaml")
+    raw["credentials"]["dd"] = "key"
+    raw["monitoring"] = {"datadog": {"apiKey": "dd", "endpointName": "onprem-kafka"}}
+    with pytest.raises(config.ConfigError, match=r"monitoring.datadog.endpointName: 'onprem-kafka' is already the"
+                       r" endpoint name of clusters.onprem.external"):
+        config.parse(raw)
+
+
+# --- through the program ------------------------------------------------------------------------
+
+
+def test_active_active_sends_every_service_to_datadog_with_the_lag_metric() -> None:
+    result = run_checked("active-active", stack_file=ACTIVE_ACTIVE)
+    index = result.by_urn()
+    [endpoint] = result.of_type(ENDPOINT)
+    assert endpoint.name == "monitoring-datadog" and endpoint.inputs["endpointType"] == "datadog"
+    key = endpoint.inputs["datadogUserConfig"]["datadogApiKey"]
+    assert isinstance(key, Secret) and key.value == "offline-placeholder-for-aiven-kafka-replication:credentials"
+    integrations = _metrics_integrations(result)
+    assert sorted(integrations) == [
+        "monitoring-datadog-kafka-eu", "monitoring-datadog-kafka-us",
+        "monitoring-datadog-mirrormaker-mm-eu", "monitoring-datadog-mirrormaker-mm-us",
+    ]
+    services = {"eu": "eu-kafka", "us": "us-kafka", "mm-eu": "mm-eu-service", "mm-us": "mm-us-service"}
+    for name, r in integrations.items():
+        assert r.inputs["integrationType"] == "datadog" and r.delete_before_replace
+        owner = services[name.split("-", 3)[3]]
+        assert {index[u].name for u in result.custom_dependencies(r)} == {owner, "monitoring-datadog"}
+        custom = (r.inputs.get("datadogUserConfig") or {}).get("mirrormakerCustomMetrics")
+        assert custom == (["kafka_mirrormaker_summary.replication_lag"] if "mirrormaker" in name else None)
+    assert max(result.waves().values()) <= 3
+    lag = result.outputs["replicationLagMetrics"]
+    assert sorted(lag) == ["eu->us", "us->eu"]
+    assert lag["us->eu"][0]["tags"] == ["replication-flow:us->eu", "aiven-service:mm-eu"]
+    assert index[result.named("monitoring").parent or ""].name == "replication"
+
+
+def test_prod_exposes_every_service_to_prometheus_with_a_secret_password(plan: Plan) -> None:
+    result = plan("prod")
+    [endpoint] = result.of_type(ENDPOINT)
+    assert endpoint.inputs["endpointType"] == "prometheus"
+    auth = endpoint.inputs["prometheusUserConfig"]
+    assert auth["basicAuthUsername"] == "prometheus-scraper" and isinstance(auth["basicAuthPassword"], Secret)
+    integrations = _metrics_integrations(result)
+    assert sorted(integrations) == [
+        "monitoring-prometheus-kafka-source", "monitoring-prometheus-kafka-target", "monitoring-prometheus-mirrormaker-mm",
+    ]
+    assert {r.inputs["sourceServiceName"] for r in integrations.values()} == {
+        "prod-kafka-source", "prod-kafka-target", "prod-mm",
+    }
+    assert all(r.inputs["integrationType"] == "prometheus" and "datadogUserConfig" not in r.inputs
+               for r in integrations.values())
+    assert result.outputs["replicationLagMetrics"] == {"source->target": [
+        {"system": "prometheus", "metric": "kafka_mirrormaker_summary_replication_lag",
+         "labels": {"replication_flow": "source->target", "service": "prod-mm"}},
+    ]}
+
+
+def test_an_existing_endpoint_is_referred_to_by_project_and_id(plan: Plan, tmp_path: Path) -> None:
+    result = plan("dev", monitoring={"existingEndpoint": {"type": "datadog", "endpointId": EXISTING_ID}})
+    assert result.of_type(ENDPOINT) == []
+    integrations = _metrics_integrations(result)
+    assert len(integrations) == 3
+    assert {r.inputs["destinationEndpointId"] for r in integrations.values()} == {f"my-aiven-project/{EXISTING_ID}"}
+    assert integrations["monitoring-existing-mirrormaker-mm"].inputs["datadogUserConfig"] == {
+        "mirrormakerCustomMetrics": ["kafka_mirrormaker_summary.replication_lag"]
+    }
+
+
+def test_stacks_without_monitoring_declare_and_export_nothing_of_it(plan: Plan) -> None:
+    result = plan("dev")
+    assert result.of_type(ENDPOINT) == [] and _metrics_integrations(result) == {}
+    assert "replicationLagMetrics" not in result.outputs
