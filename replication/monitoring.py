@@ -45,6 +45,8 @@ class MonitoredService:
     key: str
     """Cluster alias or MirrorMaker key."""
     service_name: str
+    renamed_from: str | None = None
+    """A cluster's previous alias (its `renamedFrom`), which its integrations' old names carry."""
 
 
 def destinations(cfg: StackConfig) -> list[Destination]:
@@ -64,7 +66,7 @@ def destinations(cfg: StackConfig) -> list[Destination]:
 
 def monitored_services(cfg: StackConfig) -> list[MonitoredService]:
     """Kafka services this stack creates, then every MirrorMaker: those it can integrate."""
-    services = [MonitoredService("kafka", alias, c.resolved_service_name(alias))
+    services = [MonitoredService("kafka", alias, c.resolved_service_name(alias), c.renamed_from)
                 for alias, c in cfg.clusters.items() if c.managed]
     services += [MonitoredService("mirrormaker", key, mm.resolved_service_name(key))
                  for key, mm in cfg.mirrormakers.items()]

@@ -154,3 +154,15 @@ def test_stacks_without_monitoring_declare_and_export_nothing_of_it(plan: Plan) 
     result = plan("dev")
     assert result.of_type(ENDPOINT) == [] and _metrics_integrations(result) == {}
     assert "replicationLagMetrics" not in result.outputs
+
+
+def test_a_renamed_cluster_keeps_its_metrics_integrations(plan: Plan) -> None:
+    raw = raw_config(ROOT / "Pulumi.dev.yaml")
+    clusters = {("primary" if a == "source" else a): c for a, c in raw["clusters"].items()}
+    clusters["primary"] = {**clusters["primary"], "serviceName": "source", "renamedFrom": "source"}
+    flows = [{**f, "source": "primary"} for f in raw["flows"]]
+    result = plan("dev", clusters=clusters, flows=flows,
+                  monitoring={"existingEndpoint": {"type": "prometheus", "endpointId": EXISTING_ID}})
+    renamed = result.named("monitoring-existing-kafka-primary")
+    assert {urn.rsplit("::", 1)[-1] for urn in result.alias_urns(renamed)} == {"monitoring-existing-kafka-source"}
+    assert result.alias_urns(result.named("monitoring-existing-kafka-target")) == set()

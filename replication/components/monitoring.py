@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aiven as aiven
 
 from replication import adoption
+from replication.components.renaming import previous
 from replication.config import MonitoringSpec
 from replication.monitoring import DATADOG_LAG_METRIC, Destination, MonitoredService
 
@@ -103,7 +104,13 @@ class Monitoring(pulumi.ComponentResource):
                     if lag
                     else None,
                     # One integration of a type per service and endpoint: a replacement deletes the old first.
-                    opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        delete_before_replace=True,
+                        aliases=previous(f"{name}-{dest.key}-{service.kind}-{service.renamed_from}")
+                        if service.renamed_from
+                        else None,
+                    ),
                 )
         self.register_outputs({"endpointIds": self.endpoint_ids})
 
