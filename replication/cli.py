@@ -1,5 +1,7 @@
 """Command line: plan a stack offline (`plan --stack dev`), or compare it with a git ref (`diff --base main`).
 
+`failover` prints, for each cluster assumed lost, where each of its topics survives.
+
 `plan` runs the real program offline under the mock engine and prints what `pulumi preview` would
 create. `diff` plans the stack at a git ref and in the working tree and classifies every change.
 `policy` runs the policy pack's rules on the plan (also part of `plan` and `diff`: see
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from replication import base as bases
-from replication import config, engine, escape, markdown, policies, render, stacks
+from replication import config, engine, escape, failover_render, markdown, policies, render, stacks
 from replication import diff as diffs
 
 
@@ -43,6 +45,12 @@ DIFF_FORMATS: dict[str, Callable[[diffs.Diff, Mapping[str, Any]], str]] = {
     "markdown": markdown.diff,
 }
 
+# Failover renderers take the `failoverMap` output and the stack name (the markdown heads with it).
+FAILOVER_FORMATS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "text": lambda doc, stack: failover_render.text(doc),
+    "json": lambda doc, stack: failover_render.json_text(doc),
+    "markdown": failover_render.markdown,
+}
 
 #: Pulumi's rule for a stack name, which also names the stack file and heads the markdown.
 STACK_NAME = stacks.NAME
@@ -75,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     policy = sub.add_parser("policy", help="run the policy pack's rules offline on a stack's plan")
     _stack_arguments(policy, {"text": None})
+    failover = sub.add_parser("failover", help="for each cluster assumed lost, where its topics survive")
+    _stack_arguments(failover, FAILOVER_FORMATS)
     sub.add_parser("schema", help="print the JSON Schema of the stack config namespace")
     return parser
 
@@ -109,6 +119,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _fail(bad, args)
     if args.command == "diff":
         return run_diff(args)
+    if args.command == "failover":
+        return run_failover(args)
     try:
         result = engine.run_program(args.stack, args.dir, stack_file=args.config)
         found = judge(args, result)
@@ -174,6 +186,16 @@ def run_diff(args: argparse.Namespace) -> int:
         )
         print(f"diff: {len(failing)} findings {what} (see the findings)", file=sys.stderr)
     return 1 if failing else 0
+
+
+def run_failover(args: argparse.Namespace) -> int:
+    """`failover`: plan the stack offline and render the failover map it exports."""
+    try:
+        result = engine.run_program(args.stack, args.dir, stack_file=args.config)
+    except engine.ProgramError as err:
+        return _fail(err, args)
+    sys.stdout.write(FAILOVER_FORMATS[args.format](result.outputs["failoverMap"], args.stack))
+    return 0
 
 
 def _fail(err: Exception, args: argparse.Namespace) -> int:

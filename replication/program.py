@@ -73,6 +73,7 @@ def main() -> Replication:
         pulumi.export("users", replication.users)
         pulumi.export("userPasswords", replication.user_passwords)
     pulumi.export("topicOrigins", replication.topic_origins)
+    pulumi.export("failoverMap", replication.failover_map)
     if replication.monitoring is not None:
         pulumi.export("replicationLagMetrics", replication.replication_lag_metrics)
     return replication

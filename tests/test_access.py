@@ -297,8 +297,8 @@ def test_stacks_without_users_export_what_they_did(plan: Plan) -> None:
     result = plan("dev")
     assert not result.of_type(USER) and not result.of_type(ACL)
     assert sorted(result.outputs) == [
-        "clusterServiceNames", "clusterServiceUris", "expectedTopics", "flows", "mirrormakerServiceNames",
-        "topicOrigins",  # every stack has it (diff reads it), users or not
+        "clusterServiceNames", "clusterServiceUris", "expectedTopics", "failoverMap", "flows", "mirrormakerServiceNames",
+        "topicOrigins",  # every stack has these two (diff reads one, `failover` the other), users or not
     ]
 
 

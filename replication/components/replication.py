@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from replication import adoption, config, config_keys, topology
+from replication import adoption, config, config_keys, duplicate_copies, failover, topology
 from replication import monitoring as metrics
 from replication.args import ReplicationArgs
 from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
@@ -88,6 +88,8 @@ class Replication(pulumi.ComponentResource):
     """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
     replication_lag_metrics: dict[str, list[dict[str, Any]]]
     """For each flow, the replication-lag metric and tags to alert on in each `monitoring` destination."""
+    failover_map: dict[str, Any]
+    """For each cluster assumed lost, where each of its topics survives: `clusters`, `warnings`, `protected`."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         plan = load(args)
@@ -275,6 +277,11 @@ class Replication(pulumi.ComponentResource):
                 child,
             )
         self.replication_lag_metrics = metrics.lag_metrics(cfg)
+        duplicates = [d.message() for d in duplicate_copies.duplicate_flows(plan.lineage)]
+        fmap = failover.build(cfg, plan.lineage, plan.access, self.replication_lag_metrics, duplicates)
+        self.failover_map = fmap.as_dict()
+        for line in fmap.warnings():
+            pulumi.log.warn(line, resource=self)
 
         self.cluster_service_names = pulumi.Output.all(
             **{alias: r.service_name for alias, r in reach.items() if r.service_name is not None}
@@ -299,6 +306,7 @@ class Replication(pulumi.ComponentResource):
                 "userPasswords": self.user_passwords,
                 "topicOrigins": self.topic_origins,
                 "replicationLagMetrics": self.replication_lag_metrics,
+                "failoverMap": self.failover_map,
             }
         )
 
