@@ -39,6 +39,7 @@ class Lineage:
         by_name = {f.name: f for f in flows}
         self._upstream: dict[Place, tuple[Place, str]] = {}
         self._children: dict[Place, list[tuple[Place, str]]] = {}
+        self._copies: dict[Place, tuple[Copy, ...]] = {}
         for alias, held in topic_map.topics.items():
             for topic, origin in held.items():
                 if origin.kind != "replicated" or origin.flow is None or origin.upstream is None:
@@ -58,8 +59,12 @@ class Lineage:
             place = self._upstream[place][0]
         return place
 
-    def copies(self, alias: str, topic: str) -> list[Copy]:
-        """Every copy downstream of a topic, nearest first (then by cluster and name)."""
+    def copies(self, alias: str, topic: str) -> tuple[Copy, ...]:
+        """Every copy downstream of a topic, nearest first (then by cluster and name). Kept once
+        computed: the failover map asks for the same original's copies from each of them."""
+        cached = self._copies.get((alias, topic))
+        if cached is not None:
+            return cached
         found: list[Copy] = []
         queue: deque[tuple[Place, tuple[str, ...]]] = deque([((alias, topic), ())])
         while queue:
@@ -68,7 +73,8 @@ class Lineage:
                 hops = (*path, flow)
                 found.append(Copy(child[0], child[1], hops))
                 queue.append((child, hops))
-        return sorted(found, key=lambda c: (len(c.flows), c.cluster, c.topic))
+        result = self._copies[(alias, topic)] = tuple(sorted(found, key=lambda c: (len(c.flows), c.cluster, c.topic)))
+        return result
 
     def holders(self, alias: str, topic: str) -> list[Copy]:
         """Every place holding the same records as this topic, except itself: its original (with no
