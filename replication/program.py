@@ -74,6 +74,6 @@ def main() -> Replication:
         pulumi.export("userPasswords", replication.user_passwords)
     pulumi.export("topicOrigins", replication.topic_origins)
     pulumi.export("failoverMap", replication.failover_map)
-    if replication.monitoring is not None:
-        pulumi.export("replicationLagMetrics", replication.replication_lag_metrics)
+    # Every flow is listed; without monitoring its list is empty: no lag metric leaves Aiven.
+    pulumi.export("replicationLagMetrics", replication.replication_lag_metrics)
     return replication

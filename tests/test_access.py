@@ -298,7 +298,7 @@ def test_stacks_without_users_export_what_they_did(plan: Plan) -> None:
     assert not result.of_type(USER) and not result.of_type(ACL)
     assert sorted(result.outputs) == [
         "clusterServiceNames", "clusterServiceUris", "expectedTopics", "failoverMap", "flows", "mirrormakerServiceNames",
-        "topicOrigins",  # every stack has these two (diff reads one, `failover` the other), users or not
+        "replicationLagMetrics", "topicOrigins",  # every stack has these, users and monitoring or not
     ]
 
 

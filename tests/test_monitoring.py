@@ -153,7 +153,7 @@ def test_an_existing_endpoint_is_referred_to_by_project_and_id(plan: Plan, tmp_p
 def test_stacks_without_monitoring_declare_and_export_nothing_of_it(plan: Plan) -> None:
     result = plan("dev")
     assert result.of_type(ENDPOINT) == [] and _metrics_integrations(result) == {}
-    assert "replicationLagMetrics" not in result.outputs
+    assert result.outputs["replicationLagMetrics"] == {"source->target": []}
 
 
 def test_a_renamed_cluster_keeps_its_metrics_integrations(plan: Plan) -> None:

@@ -79,3 +79,5 @@ export const expectedTopics = topology.expectedTopics;
 export const topicOrigins = topology.topicOrigins;
 export const users = topology.users;
 export const userPasswords = topology.userPasswords;
+export const replicationLagMetrics = topology.replicationLagMetrics;
+export const failoverMap = topology.failoverMap;

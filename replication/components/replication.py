@@ -28,7 +28,9 @@ from replication.topicmap import TopologyError
 # Stand-ins for values only known after `up`, so that validation can run at preview. They never
 # reach a resource: resources take the Args' own values.
 _UNKNOWN_PROJECT = "project-known-after-up"
-_UNKNOWN_SECRET = "secret-known-after-up"
+# A secret's stand-in carries the offline engine's prefix, so Aiven's value checks skip it as they
+# skip the engine's: the real value is checked where it is known.
+_UNKNOWN_SECRET = f"{config.OFFLINE_SECRET_PREFIX}secret-known-after-up"
 
 
 class InvalidArgs(pulumi.RunError):
