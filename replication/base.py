@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from replication import engine, render
+from replication import engine, plandoc
 
 Planner = Literal["reused", "in-process", "subprocess"]
 
@@ -66,7 +66,7 @@ class Base:
 
     config: BaseConfig
     document: dict[str, Any] | None
-    """The base's plan document (:func:`render.plan_document`); None for a new stack."""
+    """The base's plan document (:func:`plandoc.plan_document`); None for a new stack."""
     planner: Planner
     """How it was planned: `reused` (same code and config as the working tree: the working tree's
     plan), `in-process` (same code, the working tree's engine) or `subprocess` (the ref's code)."""
@@ -165,7 +165,7 @@ def plan_in_process(stack: str, project_dir: Path, name: str, text: str, label: 
         path = Path(tmp) / name
         path.write_text(text)
         try:
-            return render.plan_document(engine.run_program(stack, project_dir, stack_file=path))
+            return plandoc.plan_document(engine.run_program(stack, project_dir, stack_file=path))
         except engine.ProgramError as err:
             raise _failed(stack, label, str(err)) from None
 
@@ -204,6 +204,9 @@ def plan_in_subprocess(
     if proc.returncode != 0:
         raise _failed(stack, label, proc.stderr)
     document: dict[str, Any] = json.loads(proc.stdout)
+    problem = plandoc.version_problem(document)
+    if problem is not None:
+        raise BaseError(f"cannot compare with the base {label}: {problem}")
     return document
 
 

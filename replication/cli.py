@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from replication import base as bases
-from replication import config, engine, escape, failover_render, markdown, policies, render, stacks
+from replication import config, engine, escape, failover_render, markdown, plandoc, policies, render, stacks
 from replication import diff as diffs
 
 
 def _plan_markdown(result: engine.PlanResult) -> str:
-    return markdown.plan(render.plan_document(result))
+    return markdown.plan(plandoc.plan_document(result))
 
 
 FORMATS: dict[str, Callable[[engine.PlanResult], str]] = {
@@ -167,7 +167,7 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         planned = engine.run_program(args.stack, args.dir, stack_file=args.config)
         found = judge(args, planned)
-        head = render.plan_document(planned)
+        head = plandoc.plan_document(planned)
         base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
                                ref=args.base, base_config=args.base_config)
     except (engine.ProgramError, bases.BaseError, policies.PolicyConfigError, policies.PolicyError) as err:

@@ -9,7 +9,7 @@ delete. What a change does to records and consumers is judged by the rule table 
 :mod:`replication.diff_rules` (data loss, replication that stops, what cannot be applied, …),
 because a flat resource list hides that a one-line config edit deletes records.
 
-Both sides are plan documents (:func:`render.plan_document`), secrets masked; where the base comes
+Both sides are plan documents (:func:`plandoc.plan_document`), secrets masked; where the base comes
 from and which code plans it is :mod:`replication.base`'s job.
 """
 
@@ -21,19 +21,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from replication import provider_schema, rename_advice, render
-
-# The resource types and the value format are the rules' own; re-exported for the renderers.
-from replication.diff_rules import ACL as ACL
-from replication.diff_rules import ENDPOINT as ENDPOINT
-from replication.diff_rules import FLOW as FLOW
-from replication.diff_rules import INTEGRATION as INTEGRATION
-from replication.diff_rules import KAFKA as KAFKA
-from replication.diff_rules import MIRRORMAKER as MIRRORMAKER
-from replication.diff_rules import TOPIC as TOPIC
-from replication.diff_rules import USER as USER
 from replication.diff_rules import Finding, failing_classes, judge
 from replication.diff_rules import value_text as value_text
 from replication.escape import line
+
+# The resource type names are the plan document's; re-exported for the renderers.
+from replication.plandoc import ACL as ACL
+from replication.plandoc import ENDPOINT as ENDPOINT
+from replication.plandoc import FLOW as FLOW
+from replication.plandoc import INTEGRATION as INTEGRATION
+from replication.plandoc import KAFKA as KAFKA
+from replication.plandoc import MIRRORMAKER as MIRRORMAKER
+from replication.plandoc import TOPIC as TOPIC
+from replication.plandoc import USER as USER
 
 Action = Literal["create", "update", "replace", "delete"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")

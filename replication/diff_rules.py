@@ -1,6 +1,6 @@
 """What a change does to records and to consumers: the rules `diff` judges a change by, in one table.
 
-Pure logic, no Pulumi: each rule reads the two plan documents (:func:`render.plan_document`) and the
+Pure logic, no Pulumi: each rule reads the two plan documents (:func:`plandoc.plan_document`) and the
 resource changes :func:`diff.compare` found, and yields findings. :data:`RULES` is the table: each
 rule's class, the key path that triggers it and the consequence, in one sentence; the README's
 section "What the diff flags" is generated from it (:func:`markdown_tables`).
@@ -21,18 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from replication import escape, topicmap
+from replication.plandoc import ACL, ENDPOINT, FLOW, INTEGRATION, KAFKA, MIRRORMAKER, TOPIC, USER
 
 if TYPE_CHECKING:
     from replication.diff import Change
 
-KAFKA = "aiven:index/kafka:Kafka"
-TOPIC = "aiven:index/kafkaTopic:KafkaTopic"
-MIRRORMAKER = "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker"
-INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
-ENDPOINT = "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
-FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
-USER = "aiven:index/kafkaUser:KafkaUser"
-ACL = "aiven:index/kafkaAcl:KafkaAcl"
 
 FindingClass = Literal["cannot-apply", "cannot-judge", "data-loss", "replication-stops", "access-removed", "advisory"]
 

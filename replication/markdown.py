@@ -1,6 +1,6 @@
 """Markdown for pull-request comments: a plan or a diff, with a Mermaid diagram of the topology.
 
-Everything is rendered from plan documents (:func:`render.plan_document`), which are already
+Everything is rendered from plan documents (:func:`plandoc.plan_document`), which are already
 masked, so no secret can reach a comment. GitHub renders the ```` ```mermaid ```` block inline.
 
 Every string from config reaches the markdown through :mod:`replication.escape`: values as inline

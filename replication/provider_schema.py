@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from replication import plandoc
+
 SUBSET_PATH = Path(__file__).with_name("provider_types.json")
 
 #: Roots of the pass-through blocks; the subset holds these and every type they reference.
@@ -39,14 +41,14 @@ PASS_THROUGH_ROOTS: dict[str, str] = {
 
 #: Every resource type the program declares: the diff reads their replace-on-change inputs.
 DECLARED_RESOURCES = (
-    "aiven:index/kafka:Kafka",
-    "aiven:index/kafkaTopic:KafkaTopic",
-    "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker",
-    "aiven:index/serviceIntegration:ServiceIntegration",
-    "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint",
-    "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow",
-    "aiven:index/kafkaUser:KafkaUser",
-    "aiven:index/kafkaAcl:KafkaAcl",
+    plandoc.KAFKA,
+    plandoc.TOPIC,
+    plandoc.MIRRORMAKER,
+    plandoc.INTEGRATION,
+    plandoc.ENDPOINT,
+    plandoc.FLOW,
+    plandoc.USER,
+    plandoc.ACL,
 )
 #: Inputs that force recreation although the schema does not flag them `willReplaceOnChanges`:
 #: the provider documents each as "changing this property forces recreation of the resource"

@@ -1,8 +1,9 @@
 """Render an offline plan for people (a tree like `pulumi preview`) and for tools (stable JSON).
 
-Secrets are masked in every format: rendering goes through :func:`masked`, which replaces every
-:class:`~replication.engine.Secret` with `[secret]` before anything is formatted. Every line of the
-text is one line for a terminal (:func:`escape.line`); JSON escapes what it cannot carry itself.
+Secrets are masked in every format: rendering goes through :func:`replication.plandoc.masked`,
+which replaces every :class:`~replication.plandoc.Secret` with `[secret]` before anything is
+formatted. Every line of the text is one line for a terminal (:func:`escape.line`); JSON escapes
+what it cannot carry itself.
 """
 
 from __future__ import annotations
@@ -11,24 +12,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from replication.engine import PlanResult, Registration, Secret, Unknown
+from replication.engine import PlanResult, Registration
 from replication.escape import line
-
-MASK = "[secret]"
-STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-def masked(value: Any) -> Any:
-    """A copy of `value` with every secret replaced by `[secret]` and unknowns by `[unknown]`."""
-    if isinstance(value, Secret):
-        return MASK
-    if isinstance(value, Unknown):
-        return "[unknown]"
-    if isinstance(value, dict):
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [masked(v) for v in value]
-    return value
+from replication.plandoc import MASK as MASK
+from replication.plandoc import STACK_TYPE, diagnostics
+from replication.plandoc import masked as masked
+from replication.plandoc import plan_document as plan_document
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -45,10 +34,6 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def _scalar(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _diagnostics(result: PlanResult) -> list[str]:
-    return [msg for level, msg in result.logs if level in ("warning", "error")]
 
 
 def _children(result: PlanResult) -> dict[str | None, list[Registration]]:
@@ -110,7 +95,7 @@ def text(result: PlanResult) -> str:
         lines += ["", "Expected topics once replication has settled:"]
         for alias in sorted(topics):
             lines.append(f"    {alias}: {', '.join(topics[alias]) or '(none)'}")
-    warnings = _diagnostics(result)
+    warnings = diagnostics(result)
     if warnings:
         lines += ["", "Diagnostics:"] + [f"    warning: {w}" for w in warnings]
     lines += [
@@ -122,34 +107,6 @@ def text(result: PlanResult) -> str:
     if imported:
         lines.append(f"    = {len(imported)} to import")
     return "\n".join(map(line, lines)) + "\n"
-
-
-def plan_document(result: PlanResult) -> dict[str, Any]:
-    """The plan as plain data, secrets masked, in a stable order (for JSON and for diffs)."""
-    return {
-        "project": result.project,
-        "stack": result.stack,
-        "resources": [
-            {
-                "urn": r.urn,
-                "type": r.type,
-                "name": r.name,
-                "parent": r.parent,
-                "custom": r.custom,
-                "inputs": masked(dict(r.inputs)),
-                "dependencies": sorted(result.custom_dependencies(r)) if r.custom else [],
-                "protect": r.protect,
-                "deleteBeforeReplace": r.delete_before_replace,
-                "importId": r.import_id,
-                # Other URNs the engine would match its state under: `diff` follows renames by them.
-                "aliases": sorted(result.alias_urns(r)),
-            }
-            for r in sorted(result.resources, key=lambda r: r.urn)
-        ],
-        "outputs": masked(result.outputs),
-        "waves": max(result.waves().values(), default=0),
-        "diagnostics": _diagnostics(result),
-    }
 
 
 def json_text(result: PlanResult) -> str:

@@ -203,8 +203,8 @@ def test_no_change_says_so_in_every_format(repo: Path, capsys: pytest.CaptureFix
 
 
 def test_the_base_is_planned_by_its_own_code(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The base's renderer reports one partition per topic: only the base's own code can say that.
-    render_py = repo / "replication" / "render.py"
+    # The base's plan document reports one partition per topic: only the base's own code can say that.
+    render_py = repo / "replication" / "plandoc.py"
     original = render_py.read_text()
     render_py.write_text(
         original + "\n\n_plan_document = plan_document\n\n\n"
@@ -220,7 +220,7 @@ def test_the_base_is_planned_by_its_own_code(repo: Path, capsys: pytest.CaptureF
     git(repo, "commit", "-q", "-am", "working tree code")
     code, out, err = run(repo, capsys, "--format", "json")
     assert code == 0
-    assert "planned in a subprocess, with the code of HEAD~1 (the working tree's differs: replication/render.py)" in err
+    assert "planned in a subprocess, with the code of HEAD~1 (the working tree's differs: replication/plandoc.py)" in err
     assert {n: [(i["path"], i["before"], i["after"]) for i in c["inputs"]] for n, c in changes(out).items()} == {
         "source-topic-topic-a": [("partitions", 1, 3)],
         "target-topic-topic-b": [("partitions", 1, 3)],
