@@ -157,12 +157,16 @@ def ip_networks(resource: Resource) -> list[str] | None:
 
 
 _WHOLE = {4: "IPv4", 6: "IPv6"}
+# IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2): a dual-stack listener sees IPv4 clients as
+# ::ffff:a.b.c.d, so a filter entry inside this range admits the IPv4 network it maps.
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 
 def open_families(networks: Iterable[str]) -> list[str]:
     """The address families (`IPv4`, `IPv6`) that the networks together cover entirely, as an ip
     filter admits them: `["0.0.0.0/1", "128.0.0.0/1"]` is all of IPv4, as open as `0.0.0.0/0`.
-    Entries that are not networks are skipped (the config checks refuse them)."""
+    Entries that are not networks are skipped (the config checks refuse them). An entry in
+    IPv4-mapped form (`::ffff:0.0.0.0/96`) also counts as the IPv4 network it maps."""
     parsed: dict[int, list[ipaddress.IPv4Network | ipaddress.IPv6Network]] = {4: [], 6: []}
     for network in networks:
         try:
@@ -170,6 +174,10 @@ def open_families(networks: Iterable[str]) -> list[str]:
         except ValueError:
             continue
         parsed[net.version].append(net)
+        if isinstance(net, ipaddress.IPv6Network) and net.subnet_of(_MAPPED):
+            mapped = net.network_address.ipv4_mapped
+            assert mapped is not None  # every address of the range maps
+            parsed[4].append(ipaddress.IPv4Network((mapped, net.prefixlen - 96)))
     return [
         _WHOLE[version]
         for version, nets in parsed.items()

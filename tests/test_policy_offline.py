@@ -198,6 +198,12 @@ def test_diff_stops_on_the_heads_policy_errors_not_on_the_bases(repo: Path, caps
         (["10.0.0.0/8", "192.168.0.0/16"], []),
         ([], []),
         (["not a network", "0.0.0.0/1"], []),
+        # IPv4-mapped IPv6 (::ffff:0:0/96) admits the IPv4 clients of a dual-stack listener.
+        (["::ffff:0.0.0.0/96"], ["IPv4"]),
+        (["::ffff:0:0/97", "::ffff:128.0.0.0/97"], ["IPv4"]),
+        (["0.0.0.0/1", "::ffff:128.0.0.0/97"], ["IPv4"]),
+        (["::ffff:10.0.0.0/104"], []),
+        (["::ffff:0.0.0.0/95"], []),
     ],
 )
 def test_open_families_is_the_union_of_the_networks(networks: list[str], families: list[str]) -> None:

@@ -79,6 +79,13 @@ def test_protect_refuses_ipv6_any_and_empty_filters() -> None:
     ]
 
 
+def test_protect_refuses_the_ipv4_mapped_form_of_the_whole_internet() -> None:
+    raw = _with_filters({**dev_raw(), "protect": True}, ["::ffff:0.0.0.0/96"], ["10.0.0.0/8"], ["10.0.0.0/8"])
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:clusters.source.ipFilter[0]: '::ffff:0.0.0.0/96' admits the whole internet (not allowed with protect: true)",
+    ]
+
+
 def test_protect_accepts_explicit_private_filters() -> None:
     raw = _with_filters(
         {**dev_raw(), "protect": True}, ["10.0.0.0/8"], ["192.0.2.0/24", "2001:db8::/32"], ["10.0.0.0/8"]
