@@ -166,14 +166,12 @@ def run_diff(args: argparse.Namespace) -> int:
     stack_file: Path = args.config or args.dir / f"Pulumi.{args.stack}.yaml"
     try:
         planned = engine.run_program(args.stack, args.dir, stack_file=args.config)
-        found = judge(args, planned)
+        judge(args, planned)  # its warnings join the head's diagnostics, rendered in every format
         head = plandoc.plan_document(planned)
         base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
                                ref=args.base, base_config=args.base_config)
     except (engine.ProgramError, bases.BaseError, policies.PolicyConfigError, policies.PolicyError) as err:
         return _fail(err, args)
-    for finding in found:
-        print(escape.line(f"warning: {finding}"), file=sys.stderr)
     print(escape.line(base.describe()), file=sys.stderr)
     result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
     sys.stdout.write(DIFF_FORMATS[args.format](result, head))

@@ -100,6 +100,9 @@ class Diff:
     """Aiven resources present and identical on both sides."""
     base_missing: bool = False
     """The stack had no config at the base ref: everything is created."""
+    warnings: tuple[str, ...] = ()
+    """The working tree's plan diagnostics, as `plan` shows them: config warnings and the policy
+    pack's warnings (its errors stop the diff before any comparison)."""
 
     def count(self, action: Action) -> int:
         """How many resources take this action."""
@@ -201,6 +204,7 @@ def compare(base: Mapping[str, Any] | None, head: Mapping[str, Any], base_ref: s
         topic_map=topic_map_changes(base, head),
         unchanged=unchanged,
         base_missing=base is None,
+        warnings=tuple(str(w) for w in head.get("diagnostics") or ()),
     )
 
 
@@ -275,6 +279,7 @@ def document(diff: Diff) -> dict[str, Any]:
             for f in diff.findings
         ],
         "topicMap": [{"alias": t.alias, "added": list(t.added), "removed": list(t.removed)} for t in diff.topic_map],
+        "diagnostics": list(diff.warnings),
     }
 
 
@@ -292,6 +297,10 @@ def text(diff: Diff) -> str:
     if diff.findings:
         lines.append("Findings:")
         lines += [f"    {f.cls}: {f.message}" for f in diff.findings]
+        lines.append("")
+    if diff.warnings:
+        lines.append("Diagnostics of the working tree:")
+        lines += [f"    warning: {w}" for w in diff.warnings]
         lines.append("")
     for c in diff.changes:
         lines.append(f" {symbol(c.action):<3}{c.kind:<30} {c.name:<40} {c.action}")

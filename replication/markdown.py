@@ -268,10 +268,14 @@ def plan(doc: Mapping[str, Any]) -> str:
     ]
     diagnostics = doc.get("diagnostics") or []
     if diagnostics:
-        # As on a terminal, in a block: config issues quote values in prose, where GitHub would link
-        # a URL or mention a team.
-        lines += ["", "### Diagnostics", "", fence("\n".join(f"warning: {d}" for d in diagnostics), "text")]
+        lines += ["", *_diagnostics(diagnostics)]
     return "\n".join(lines) + "\n"
+
+
+def _diagnostics(warnings: Sequence[str]) -> list[str]:
+    # As on a terminal, in a block: config issues quote values in prose, where GitHub would link
+    # a URL or mention a team.
+    return ["### Diagnostics", "", fence("\n".join(f"warning: {w}" for w in warnings), "text")]
 
 
 def _kinds(clusters: Sequence[Cluster]) -> str:
@@ -347,6 +351,8 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
         lines += ["> [!WARNING]"] + [f"> - **access removed**: {message(f.message)}" for f in access] + [""]
     if notices:
         lines += ["> [!NOTE]"] + [f"> - {message(f.message)}" for f in notices] + [""]
+    if result.warnings:
+        lines += [*_diagnostics(result.warnings), ""]
     if not result.changes:
         lines += ["No changes to Aiven resources.", ""]
     else:

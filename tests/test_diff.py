@@ -518,3 +518,32 @@ def assert_readme_blocks(expected: dict[str, str], test_file: str = "tests/test_
 def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"""
     assert_readme_blocks(readme_examples(repo, capsys))
+
+
+def test_the_heads_config_and_policy_warnings_reach_every_format(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # minInsyncReplicas == replication factor (config warning) and topicsExclude [] (the pack's
+    # mandatory rule, a warning in an unprotected stack): `plan` shows both, so must `diff`.
+    change(repo, "Pulumi.dev.yaml", "        groupMaxSessionTimeoutMs: 70000\n",
+           "        groupMaxSessionTimeoutMs: 70000\n        minInsyncReplicas: 2\n", count=2)
+    change(repo, "Pulumi.dev.yaml", '[".*[\\\\-\\\\.]internal", ".*\\\\.replica", "__.*"]', "[]")
+    plan = run_program("dev", repo)
+    cli.judge(cli._parser().parse_args(["plan", "--stack", "dev", "--dir", str(repo)]), plan)
+    expected = render.plan_document(plan)["diagnostics"]
+    assert any("equals minInsyncReplicas 2" in w for w in expected)
+    assert any("'3.2' is deprecated" in w for w in expected)
+    assert any("mirrormakers.mm.ipFilter[0]: '0.0.0.0/0' admits the whole internet" in w for w in expected)
+    assert any(w.startswith("policy flows-exclude-internal-topics (mandatory)") for w in expected)
+    code, out, err = run(repo, capsys, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["diagnostics"] == expected
+    assert "policy flows-exclude-internal-topics" not in err  # once, in the output itself
+    code, out, _ = run(repo, capsys)
+    assert code == 0
+    assert out.count("    warning: ") == len(expected)
+    assert all(f"    warning: {w}" in out for w in expected)
+    code, out, _ = run(repo, capsys, "--format", "markdown")
+    assert code == 0
+    block = out.split("### Diagnostics\n\n```text\n", 1)[1].split("\n```\n", 1)[0]
+    assert block.splitlines() == [f"warning: {w}" for w in expected]
