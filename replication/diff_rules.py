@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from replication import escape, topicmap
+from replication.javaregex import compile_joined
 from replication.plandoc import ACL, ENDPOINT, FLOW, INTEGRATION, KAFKA, MIRRORMAKER, TOPIC, USER
 
 if TYPE_CHECKING:
@@ -44,8 +46,8 @@ CLASSES: dict[FindingClass, ClassInfo] = {
     "cannot-apply": ClassInfo("cannot apply", "Aiven or Kafka refuses the change at `pulumi up`", "always"),
     "cannot-judge": ClassInfo(
         "cannot judge",
-        "a rule cannot be judged (a value it needs is unknown or missing, e.g. a base planned by older code): "
-        "check by hand",
+        "a rule cannot be judged (a value it needs is unknown or missing, e.g. a base planned by older code, or "
+        "it concerns topics created outside the stack): check by hand",
         "with --fail-on-data-loss",
     ),
     "data-loss": ClassInfo("data loss", "records are deleted irreversibly", "with --fail-on-data-loss"),
@@ -521,10 +523,36 @@ def check_heartbeats_off(ctx: Context) -> Iterator[Hit]:
     return _turned_off(ctx, FLOW, "emitHeartbeatsEnabled", "emitBackwardHeartbeatsEnabled")
 
 
+#: A flow without `replicationFactor` creates remote topics with the target's
+#: `default.replication.factor`: Aiven's default is 3 (aiven-api-schemas service_types.yml,
+#: kafka.default_replication_factor; the provider contract gives the flow's key no default).
+DEFAULT_REPLICATION_FACTOR = 3
+
+
+def _flow_replication_factor(doc: Mapping[str, Any] | None, flow: Mapping[str, Any]) -> int | None:
+    """The flow's effective replication factor; None when unset and the target is not managed here."""
+    own = flow.get("replicationFactor")
+    if own is not None:
+        return own if isinstance(own, int) else None
+    try:
+        settings = _kafka_settings(doc, _identity(doc)(str(flow.get("targetCluster"))))
+    except _Unjudged:
+        return None  # an external target: its default is unknown, and this rule is only advisory
+    default = settings.get("defaultReplicationFactor")
+    return default if isinstance(default, int) else DEFAULT_REPLICATION_FACTOR
+
+
 def check_replication_factor(ctx: Context) -> Iterator[Hit]:
-    for type_, path in ((TOPIC, "replication"), (FLOW, "replicationFactor")):
-        for c, before, after in _decreases(ctx, type_, path):
-            yield Hit(c.name, path, before, after, describe(c))
+    for c, before, after in _decreases(ctx, TOPIC, "replication"):
+        yield Hit(c.name, "replication", before, after, describe(c))
+    for c in _updates(ctx, FLOW):
+        if not _changed(c, "replicationFactor"):
+            continue
+        old = _flow_replication_factor(ctx.base, c.before["inputs"])
+        new = _flow_replication_factor(ctx.head, c.after["inputs"])
+        if old is not None and new is not None and new < old:
+            before, after = _input(c, "replicationFactor")
+            yield Hit(c.name, "replicationFactor", before, after, describe(c), f" (effective {old} → {new})")
 
 
 def check_replication_pauses(ctx: Context) -> Iterator[Hit]:
@@ -639,21 +667,90 @@ def _lost_services(ctx: Context) -> set[str]:
             if c.type == KAFKA and c.action in ("delete", "replace")}
 
 
+#: A pattern that matches one name only: letters, digits, `_`, `-` and escaped dots (`\.`).
+_LITERAL = re.compile(r"(?:[A-Za-z0-9_-]|\\\.)+")
+
+
+def _literal_names(patterns: Sequence[str]) -> set[str] | None:
+    """The names these patterns match, when each matches one name only; else None (a regex)."""
+    if not all(_LITERAL.fullmatch(p) for p in patterns):
+        return None
+    return {p.replace("\\.", ".") for p in patterns}
+
+
+def _passes(include: Sequence[str], exclude: Sequence[str], topic: str) -> bool:
+    """MirrorMaker's topic filter: the joined `topics` match in full and the joined excludes do not."""
+    inc, exc = compile_joined(include), compile_joined(exclude)
+    return inc is not None and inc.fullmatch(topic) is not None and not (exc is not None and exc.fullmatch(topic))
+
+
+def _may_stop(old: tuple[list[str], list[str]], new: tuple[list[str], list[str]]) -> set[str] | None:
+    """The topics the old filter passes and the new one does not, when finitely many can: the old
+    `topics` are all literal names, or the old `topics` are kept and every added exclude is literal.
+    None when a regex lets topics nobody declared stop."""
+    (old_in, old_out), (new_in, new_out) = old, new
+    candidates = _literal_names(old_in)
+    if candidates is None and set(old_in) <= set(new_in):
+        candidates = _literal_names(sorted(set(new_out) - set(old_out)))
+    if candidates is None:
+        return None
+    return {t for t in candidates if _passes(old_in, old_out, t) and not _passes(new_in, new_out, t)}
+
+
 def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
-    """A flow's filter that may match fewer topics while no topic the map knows stops: the topics
-    created outside the stack cannot be judged, so say so (a wider filter stays silent)."""
-    if _origins(ctx.base) is None:
+    """A flow's filter that may match fewer topics: the topic map knows only the declared topics and
+    `knownTopics`, so topics created outside the stack that stop cannot be told (a wider filter, or
+    literal names all still matched, stay silent; `replication-stops` names the known topics)."""
+    origins = _origins(ctx.base)
+    if origins is None:
         return  # a base without origins: `replication-stops` says it cannot judge
-    stopped = _stopped_topics(ctx, _lost_services(ctx))
     for c in _updates(ctx, FLOW):
         before, after = c.before["inputs"], c.after["inputs"]
-        flow = f"{before.get('sourceCluster')}->{before.get('targetCluster')}"
-        old_in, new_in = set(before.get("topics") or ()), set(after.get("topics") or ())
-        old_out, new_out = set(before.get("topicsBlacklists") or ()), set(after.get("topicsBlacklists") or ())
-        if (new_in >= old_in and new_out <= old_out) or stopped.get(flow) or after.get("enable") is False:
+        if after.get("enable") is False or _changed(c, "replicationPolicyClass", "sourceCluster"):
+            continue  # `replication-stops` judges every copy of the flow
+        old = (list(before.get("topics") or ()), list(before.get("topicsBlacklists") or ()))
+        new = (list(after.get("topics") or ()), list(after.get("topicsBlacklists") or ()))
+        if set(new[0]) >= set(old[0]) and set(new[1]) <= set(old[1]):
             continue
+        try:
+            stopping = _may_stop(old, new)
+        except ValueError:
+            stopping = None  # a pattern the config check let through but Python cannot read: judge by hand
+        known = set(origins.get(str(before.get("sourceCluster")), {}))
+        if stopping is not None and stopping <= known:
+            continue
+        target = code(before.get("targetCluster"))
+        detail = (
+            f": it may stop copying to {target} topics the topic map does not know"
+            if stopping is None
+            else f": {', '.join(code(t) for t in sorted(stopping - known)[:_LISTED])} would stop receiving records "
+            f"on {target}, and the topic map does not know whether they exist"
+        )
         changed = [(p, *_input(c, p)) for p in ("topics", "topicsBlacklists") if _changed(c, p)]
-        yield _several(c.name, changed, _flow_text(before), ": no topic the stack declares or knows stops")
+        yield _several(c.name, changed, _flow_text(before), detail)
+
+
+IDENTITY_POLICY = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+
+
+def _copies_renamed(c: Change) -> bool:
+    """Whether a flow change renames its copies: another policy, or another source alias when a side
+    uses a policy that prefixes it (unset is MirrorMaker's default policy, which does)."""
+    if _changed(c, "replicationPolicyClass"):
+        return True
+    policies = {side.get("inputs", {}).get("replicationPolicyClass") for side in (c.before, c.after)}
+    return _changed(c, "sourceCluster") and policies != {IDENTITY_POLICY}
+
+
+def check_replication_restarts(ctx: Context) -> Iterator[Hit]:
+    """A flow whose cluster alias changes while its copies keep their names: MirrorMaker knows
+    clusters by alias, so the flow is a new one and its stored progress may not carry over."""
+    for c in ctx.changes:
+        if c.type != FLOW or c.action not in ("update", "replace") or c.after["inputs"].get("enable") is False:
+            continue
+        aliases = [(i.path, i.before, i.after) for i in c.inputs if i.path in ("sourceCluster", "targetCluster")]
+        if aliases and not _copies_renamed(c):
+            yield _several(c.name, aliases, _flow_text(c.before["inputs"]), ": the copies keep their names")
 
 
 def check_replication_stops(ctx: Context) -> Iterator[Hit]:
@@ -673,8 +770,9 @@ def check_replication_stops(ctx: Context) -> Iterator[Hit]:
         deleted = c is not None and c.action == "delete"
         disabled = c is not None and not deleted and c.after["inputs"].get("enable") is False
         scope = [i for i in (c.inputs if c else ()) if i.path in _FLOW_SCOPE]
-        # Another policy or source alias renames every copy, known to the topic map or not.
-        renamed = any(i.path in ("replicationPolicyClass", "sourceCluster") for i in scope)
+        # Another policy, or another source alias under a policy that prefixes it, renames every copy,
+        # known to the topic map or not; under identity the names stay (`replication-restarts`).
+        renamed = c is not None and _copies_renamed(c)
         if not topics and not (deleted or disabled or renamed):
             continue
         detail = (
@@ -767,11 +865,12 @@ RULES: tuple[Rule, ...] = (
         check_replication_stops,
     ),
     Rule(
-        "flow-filter-narrowed", "advisory", "flow",
-        "`topics` or `topicsExclude` (`topicsBlacklists`) may match fewer topics, and no topic in the topic map "
-        "stops (else `replication-stops` says which)",
-        "A topic created outside the stack that no longer matches stops receiving records on the target, and the "
-        "topic map cannot tell which.",
+        "flow-filter-narrowed", "cannot-judge", "flow",
+        "`topics` or `topicsExclude` (`topicsBlacklists`) may match fewer topics: patterns that can match topics "
+        "the topic map does not know (it knows declared topics and `knownTopics`), or literal names it does not know "
+        "(silent when every topic the old patterns matched is still matched)",
+        "Topics created outside the stack that no longer match stop receiving records on the target, and the topic "
+        "map cannot tell which: check by hand which topics stop (`replication-stops` names the ones the map knows).",
         check_filter_narrowed,
     ),
     Rule(
@@ -824,7 +923,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "replication-factor-lower", "advisory", "Kafka topic or flow",
-        "topic `replication` or flow `replicationFactor` decreases",
+        "topic `replication` or flow `replicationFactor` decreases (unset is the target's "
+        "`defaultReplicationFactor`, Aiven's default 3)",
         "Fewer copies of each partition, so losing a broker can make a partition unavailable or lose records not yet "
         "replicated.",
         check_replication_factor,
@@ -834,6 +934,14 @@ RULES: tuple[Rule, ...] = (
         "replaced",
         "Replication through it pauses until the new one is running.",
         check_replication_pauses,
+    ),
+    Rule(
+        "replication-restarts", "advisory", "flow",
+        "`sourceCluster` or `targetCluster` (a cluster alias) changes and the copies keep their names (the identity "
+        "policy, or a renamed target alias)",
+        "MirrorMaker knows clusters by alias, so the flow is replaced by a new one whose stored progress may not "
+        "carry over: it may copy the source's retained history again, leaving duplicates on the target.",
+        check_replication_restarts,
     ),
     Rule(
         "protect-lifted", "advisory", "any resource",

@@ -120,6 +120,17 @@ def _rename_source_alias(c: Config) -> None:
     flow(c)["source"] = "primary"
 
 
+def _renamed_from(alias: str, new: str) -> Edit:
+    """Rename a cluster's alias with `renamedFrom`, keeping its service (the state moves)."""
+
+    def edit(c: Config) -> None:
+        c["clusters"][new] = {**c["clusters"].pop(alias), "serviceName": alias, "renamedFrom": alias}
+        side = "source" if flow(c)["source"] == alias else "target"
+        flow(c)[side] = new
+
+    return edit
+
+
 def _protect(c: Config) -> None:
     c["protect"] = True
     for spec in (*c["clusters"].values(), *c["mirrormakers"].values()):
@@ -193,15 +204,26 @@ CASES = [
          says=("`source.topic-a` on `target` stops receiving records, new records go to `topic-a` from now on",
                "translated consumer-group offsets do not carry over")),
     Case("narrower topics", _set("flows.0.topics", ["topic-a"]),
-         (("replication-stops", "replication-stops", "topics"),),
+         (("replication-stops", "replication-stops", "topics"), ("cannot-judge", "flow-filter-narrowed", "topics")),
          says=("`source.logs` on `target` stops receiving records, no topic receives them instead",
-               "`source.tiered` on `target`")),
+               "`source.tiered` on `target`",
+               "`topics` `[\".*\"]` → `[\"topic-a\"]`: it may stop copying to `target` topics the topic map does not know",
+               "check by hand which topics stop")),
     Case("topicsExclude matching a replicated topic", _set("flows.0.topicsExclude", ["logs"]),
          (("replication-stops", "replication-stops", "topicsBlacklists"),), says=("`source.logs` on `target`",)),
     Case("flow disabled", _set("flows.0.enabled", False),
          (("replication-stops", "replication-stops", "enable"),), says=("`source.topic-a` on `target`",)),
+    # --- cannot-judge: topics created outside the stack (the topic map does not know them)
     Case("topics narrowed to the topics the stack knows", _set("flows.0.topics", ["topic-a", "logs", "tiered"]),
-         (("advisory", "flow-filter-narrowed", "topics"),), says=("no topic the stack declares or knows stops",)),
+         (("cannot-judge", "flow-filter-narrowed", "topics"),),
+         says=("`topics` `[\".*\"]` → `[\"topic-a\", \"logs\", \"tiered\"]`", "check by hand which topics stop")),
+    Case("a literal topic the map does not know dropped", _set("flows.0.topics", ["topic-a", "logs", "tiered"]),
+         (("cannot-judge", "flow-filter-narrowed", "topics"),),
+         base=_set("flows.0.topics", ["topic-a", "logs", "tiered", "orders"]),
+         says=("`orders` would stop receiving records on `target`, and the topic map does not know whether they exist",)),
+    Case("topicsExclude widened by a pattern", _set("flows.0.topicsExclude", ["tmp-.*"]),
+         (("cannot-judge", "flow-filter-narrowed", "topicsBlacklists"),),
+         says=("`topicsBlacklists` `[", "\"__.*\"]` → `[", "\"tmp-.*\"]`: it may stop copying to `target`")),
     Case("flow and MirrorMaker deleted", _all(_set("flows", []), _set("mirrormakers", {})),
          (("replication-stops", "replication-stops", "(resource)"),),
          says=("flow `source` → `target` on MirrorMaker `mm` is deleted",)),
@@ -232,7 +254,18 @@ CASES = [
     Case("topic replication factor lower", _set("clusters.source.topics.topic-a.replication", 2),
          (("advisory", "replication-factor-lower", "replication"),)),
     Case("flow replication factor lower", _set("flows.0.replicationFactor", 2),
-         (("advisory", "replication-factor-lower", "replicationFactor"),)),
+         (("advisory", "replication-factor-lower", "replicationFactor"),), says=("effective 3 → 2",)),
+    Case("flow replication factor from unset (the target's default 3) to 1", _set("flows.0.replicationFactor", 1),
+         (("advisory", "replication-factor-lower", "replicationFactor"),), base=_set("flows.0.replicationFactor", None),
+         says=("`replicationFactor` `(unset)` → `1` (effective 3 → 1)",)),
+    Case("source alias renamed under the identity policy", _renamed_from("source", "primary"),
+         (("advisory", "replication-restarts", "sourceCluster"), ("advisory", "replication-pauses", "sourceCluster")),
+         base=_set("flows.0.replicationPolicy", "identity"),
+         says=("`sourceCluster` `source` → `primary`: the copies keep their names",
+               "copy the source's retained history again, leaving duplicates on the target")),
+    Case("target alias renamed", _renamed_from("target", "dr"),
+         (("advisory", "replication-restarts", "targetCluster"), ("advisory", "replication-pauses", "targetCluster")),
+         says=("`targetCluster` `target` → `dr`: the copies keep their names",)),
     Case("MirrorMaker replaced", _set("mirrormakers.mm.serviceName", "mm-2"),
          (("advisory", "replication-pauses", "serviceName"),
           ("advisory", "replication-pauses", "destinationServiceName"),
@@ -259,6 +292,12 @@ CASES = [
     Case("new topic", _set("clusters.source.topics.orders", {"partitions": 6, "replication": 3}), ()),
     Case("new flow", _second_flow, ()),
     Case("wider topics", _set("flows.0.topics", [".*", "more"]), ()),
+    Case("literal topics rewritten as a pattern that still matches them", _set("flows.0.topics", ["topic-.*", "logs"]),
+         (), base=_set("flows.0.topics", ["topic-a", "logs"])),
+    Case("topicsExclude narrowed", _set("flows.0.topicsExclude", ["tmp"]), (),
+         base=_set("flows.0.topicsExclude", ["tmp", "tmp-.*"])),
+    Case("flow replication factor set to the target's default", _set("flows.0.replicationFactor", 3), (),
+         base=_set("flows.0.replicationFactor", None)),
     Case("refresh interval", _set("mirrormakers.mm.kafkaMirrormaker.refreshTopicsIntervalSeconds", 300), ()),
     Case("cloud move", _set("clusters.target.cloud", "aws-eu-west-1"), ()),
     Case("plan upgrade", _set("clusters.source.plan", "business-8"), ()),
@@ -339,8 +378,9 @@ def test_what_the_diff_flags(case: Case, tmp_path: Path, monkeypatch: pytest.Mon
         # Each finding names its key path and old → new, and gives the rule's consequence.
         if not f["path"].startswith("("):
             assert f"`{f['path']}` " in message and " → " in message, message
-        consequence = rules[f["rule"]].consequence
-        assert (consequence in message) != (f["class"] == "cannot-judge"), message
+        # A finding of its rule's own class gives the consequence; one the rule could not judge says why.
+        rule = rules[f["rule"]]
+        assert (rule.consequence in message) == (f["class"] == rule.cls), message
     messages = " ".join(f["message"] for f in found)
     for phrase in case.says:
         assert phrase in messages
@@ -454,9 +494,40 @@ def test_a_stopped_copy_names_every_topic_and_counts_the_rest() -> None:
                  topics=[".*"])
     narrowed = {**flow_, "inputs": {**flow_["inputs"], "topics": ["none"]}}
     d = diffs.compare(_doc(flow_, outputs={"topicOrigins": origins}), _doc(narrowed, outputs={"topicOrigins": {"t": {}}}))
-    (finding,) = d.findings
-    assert finding.rule == "replication-stops" and "`s.x09` on `t`" in finding.message
+    # `.*` → `none` may also stop topics created outside the stack: those cannot be judged.
+    assert [(f.cls, f.rule) for f in d.findings] == [("cannot-judge", "flow-filter-narrowed"),
+                                                     ("replication-stops", "replication-stops")]
+    finding = d.findings[1]
+    assert "`s.x09` on `t`" in finding.message
     assert "`s.x10`" not in finding.message and "and 2 more topics" in finding.message
+
+
+@pytest.mark.parametrize(("default", "expected"), [(None, "effective 3 → 1"), (2, "effective 2 → 1"), (1, None)])
+def test_an_unset_flow_replication_factor_is_the_targets_default(default: int | None, expected: str | None) -> None:
+    settings = {"kafka": {"defaultReplicationFactor": default}} if default else {}
+    kafka = _res(diffs.KAFKA, "t-kafka", serviceName="t-svc", kafkaUserConfig=settings)
+    unset = _res(diffs.FLOW, "s-to-t-flow", serviceName="mm", sourceCluster="s", targetCluster="t", enable=True)
+    one = {**unset, "inputs": {**unset["inputs"], "replicationFactor": 1}}
+    outputs = {"clusterServiceNames": {"t": "t-svc"}}
+    found = diffs.compare(_doc(kafka, unset, outputs=outputs), _doc(kafka, one, outputs=outputs)).findings
+    assert [(f.rule, f.path, (expected or "") in f.message) for f in found] == (
+        [("replication-factor-lower", "replicationFactor", True)] if expected else [])
+    # An external target's default is unknown: the advisory rule stays silent rather than guess.
+    assert not diffs.compare(_doc(unset, outputs=outputs), _doc(one, outputs=outputs)).findings
+
+
+@pytest.mark.parametrize(("old", "new", "stopping"), [
+    (([".*"], []), (["topic-a"], []), None),
+    ((["a", "b"], []), (["a"], []), {"b"}),
+    ((["a", "b"], []), (["a|b"], []), set()),
+    ((["a\\.b"], []), (["a"], []), {"a.b"}),
+    (([".*"], ["x"]), ([".*"], ["x", "y", "z"]), {"y", "z"}),
+    (([".*"], []), ([".*"], ["tmp-.*"]), None),
+    (([".*"], []), (["o.*"], ["x"]), None),
+])
+def test_which_topics_a_narrower_filter_may_stop(old: tuple[list[str], list[str]], new: tuple[list[str], list[str]],
+                                                 stopping: set[str] | None) -> None:
+    assert diff_rules._may_stop(old, new) == stopping
 
 
 def test_a_deleted_flow_whose_topics_the_map_does_not_know_still_stops() -> None:
