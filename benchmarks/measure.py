@@ -29,7 +29,7 @@ FLOOR_DIR = Path(__file__).resolve().parent / "floor"
 PROGRAM_DIRS = {"program": engine.PROJECT_ROOT, "floor": FLOOR_DIR}
 
 
-def digest(result: engine.PlanResult) -> str:
+def digest(result: engine.RunResult) -> str:
     """A hash of the custom resources' types, names and inputs, independent of registration order."""
     rows = sorted(
         json.dumps([r.type, r.name, r.inputs], sort_keys=True, default=repr) for r in result.resources if r.custom

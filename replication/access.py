@@ -53,7 +53,7 @@ class Acl:
 
 
 @dataclass(frozen=True)
-class UserPlan:
+class ResolvedUser:
     """One user: where it exists and what it may do there."""
 
     username: str
@@ -71,10 +71,10 @@ class UserPlan:
 
 
 @dataclass(frozen=True)
-class AccessPlan:
-    """Every user of the stack, and the warnings planning them raised."""
+class ResolvedAccess:
+    """Every user of the stack, and the warnings resolving them raised."""
 
-    users: tuple[UserPlan, ...] = ()
+    users: tuple[ResolvedUser, ...] = ()
     warnings: tuple[ConfigIssue, ...] = ()
 
     def readers(self, cluster: str, topic: str) -> list[str]:
@@ -82,7 +82,7 @@ class AccessPlan:
         return sorted(u.username for u in self.users if u.can_read(cluster, topic))
 
 
-def plan_access(cfg: StackConfig, lineage: Lineage) -> AccessPlan:
+def resolve_access(cfg: StackConfig, lineage: Lineage) -> ResolvedAccess:
     """Resolve the `users` config. Raises :class:`ConfigError` for write access to a copy and for a
     user that would exist nowhere."""
     managed = {alias for alias, c in cfg.clusters.items() if c.managed}
@@ -90,7 +90,7 @@ def plan_access(cfg: StackConfig, lineage: Lineage) -> AccessPlan:
     held = lineage.topic_map.topics
     errors: list[ConfigIssue] = []
     warnings: list[ConfigIssue] = []
-    users: list[UserPlan] = []
+    users: list[ResolvedUser] = []
     for username, spec in cfg.users.items():
         at = f"users.{username}"
         declared: list[Acl] = []
@@ -128,20 +128,20 @@ def plan_access(cfg: StackConfig, lineage: Lineage) -> AccessPlan:
                 at, "exists on no cluster this stack manages: its permissions name only existing or external "
                 "clusters, and no copy of their topics lands on a managed cluster",
             ))
-        users.append(UserPlan(username, spec.password, clusters, tuple(acls)))
+        users.append(ResolvedUser(username, spec.password, clusters, tuple(acls)))
     errors += _name_clashes(users)
     if errors:
         raise ConfigError(errors)
-    return AccessPlan(tuple(users), tuple(warnings))
+    return ResolvedAccess(tuple(users), tuple(warnings))
 
 
-def resource_names(user: UserPlan) -> list[tuple[str, str]]:
+def resource_names(user: ResolvedUser) -> list[tuple[str, str]]:
     """(kind, name suffix) of the resources a user is declared with: `user-<suffix>` in the stack."""
     names = [("KafkaUser", f"{user.username}-{alias}") for alias in user.clusters]
     return names + [("KafkaAcl", f"{user.username}-{a.cluster}-{a.permission}-{a.topic}") for a in user.acls]
 
 
-def _name_clashes(users: Iterable[UserPlan]) -> Iterable[ConfigIssue]:
+def _name_clashes(users: Iterable[ResolvedUser]) -> Iterable[ConfigIssue]:
     # Names join user, alias, permission and topic with '-', which all of them may contain.
     owner: dict[tuple[str, str], str] = {}
     for user in users:

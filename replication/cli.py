@@ -29,11 +29,11 @@ from replication import config, engine, escape, failover_render, markdown, pland
 from replication import diff as diffs
 
 
-def _plan_markdown(result: engine.PlanResult) -> str:
-    return markdown.plan(plandoc.plan_document(result))
+def _plan_markdown(result: engine.RunResult) -> str:
+    return markdown.plan_comment(plandoc.plan_document(result))
 
 
-FORMATS: dict[str, Callable[[engine.PlanResult], str]] = {
+FORMATS: dict[str, Callable[[engine.RunResult], str]] = {
     "text": render.text,
     "json": render.json_text,
     "markdown": _plan_markdown,
@@ -136,7 +136,7 @@ def _main(argv: Sequence[str] | None) -> int:
 POLICY_ERRORS_AS_WARNINGS = "REPLICATION_POLICY_ERRORS_AS_WARNINGS"
 
 
-def judge(args: argparse.Namespace, result: engine.PlanResult) -> list[policies.Finding]:
+def judge(args: argparse.Namespace, result: engine.RunResult) -> list[policies.Finding]:
     """The pack's rules on a plan, with the stack's pack config (see :mod:`replication.policies`).
     For `plan` and `diff`, errors raise :class:`policies.PolicyError` (exit 2) and warnings join
     the plan's diagnostics; `policy` lists them all."""

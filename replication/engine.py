@@ -25,8 +25,8 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-from replication.plandoc import PlanResult as PlanResult
 from replication.plandoc import Registration as Registration
+from replication.plandoc import RunResult as RunResult
 from replication.plandoc import Secret as Secret
 from replication.plandoc import Unknown as Unknown
 from replication.plandoc import make_urn as make_urn
@@ -48,7 +48,7 @@ _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 class ProgramError(Exception):
     """The program stopped with an error a user must fix (config or topology), not a crash."""
 
-    def __init__(self, message: str, partial: PlanResult | None = None) -> None:
+    def __init__(self, message: str, partial: RunResult | None = None) -> None:
         super().__init__(message)
         self.partial = partial
         """What was registered before the program stopped (nothing, for config errors)."""
@@ -120,7 +120,7 @@ def mock_outputs(token: str, name: str, inputs: dict[str, Any]) -> tuple[str, di
     return f"{name}-id", outputs
 
 
-def _run(files: StackFiles, stack: str, result: PlanResult, main: Path) -> None:
+def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
     import pulumi
     from pulumi.runtime import mocks, settings
     from pulumi.runtime import stack as runtime_stack
@@ -240,7 +240,7 @@ def run_program(
     *,
     stack_file: Path | None = None,
     config_overrides: Mapping[str, Any] | None = None,
-) -> PlanResult:
+) -> RunResult:
     """Run the program in `program_dir` for `stack` under mocks, and return what it registered.
 
     `config_overrides` replace namespace keys (without the `aiven-kafka-replication:` prefix),
@@ -252,7 +252,7 @@ def run_program(
         files = load_stack_files(program_dir, stack, stack_file)
     except StackFileError as err:
         # Stopped before the program ran: nothing is declared.
-        partial = PlanResult(project=err.project, stack=stack) if err.project else None
+        partial = RunResult(project=err.project, stack=stack) if err.project else None
         raise ProgramError(str(err), partial) from None
     for key, value in (config_overrides or {}).items():
         full = f"{files.project}:{key}"
@@ -260,7 +260,7 @@ def run_program(
             files.config.pop(full, None)
         else:
             files.config[full] = encode(value)
-    result = PlanResult(project=files.project, stack=stack)
+    result = RunResult(project=files.project, stack=stack)
     main = program_dir / "__main__.py"
 
     def isolated() -> None:

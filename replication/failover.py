@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from replication.access import AccessPlan
+from replication.access import ResolvedAccess
 from replication.config import FlowSpec, StackConfig
 from replication.lineage import Lineage
 from replication.provider_schema import to_wire
@@ -145,7 +145,7 @@ def _listed(topics: list[str]) -> str:
 def build(
     cfg: StackConfig,
     lineage: Lineage,
-    access: AccessPlan,
+    access: ResolvedAccess,
     lag_metrics: dict[str, list[dict[str, Any]]],
     duplicates: Sequence[str] = (),
 ) -> FailoverMap:

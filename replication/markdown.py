@@ -207,7 +207,7 @@ def _topic_map(doc: Mapping[str, Any]) -> list[str]:
     return table(("cluster", "topics once replication has settled"), rows)
 
 
-def plan(doc: Mapping[str, Any]) -> str:
+def plan_comment(doc: Mapping[str, Any]) -> str:
     """A plan as a PR comment: summary, clusters, flows, diagram, topic map, resources."""
     topo = topology(doc)
     custom = [r for r in doc["resources"] if r["custom"]]

@@ -79,7 +79,7 @@ class Registration:
 
 
 @dataclass
-class PlanResult:
+class RunResult:
     """Everything a program run registered, in registration order, and its stack outputs."""
 
     project: str
@@ -214,12 +214,12 @@ def masked(value: Any) -> Any:
     return value
 
 
-def diagnostics(result: PlanResult) -> list[str]:
+def diagnostics(result: RunResult) -> list[str]:
     """The warnings and errors the run logged."""
     return [message for level, message in result.logs if level in ("warning", "error")]
 
 
-def plan_document(result: PlanResult) -> dict[str, Any]:
+def plan_document(result: RunResult) -> dict[str, Any]:
     """The plan as plain data, secrets masked, in a stable order (for JSON and for diffs)."""
     return {
         "version": VERSION,

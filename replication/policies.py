@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from policy import rules
-from replication.engine import PlanResult, Secret, Unknown
+from replication.engine import RunResult, Secret, Unknown
 
 Level = Literal["mandatory", "advisory", "disabled"]
 LEVELS: tuple[Level, ...] = ("mandatory", "advisory", "disabled")
@@ -89,7 +89,7 @@ def _masked(message: str, secrets: set[str]) -> str:
     return message
 
 
-def resources_of(result: PlanResult) -> list[rules.Resource]:
+def resources_of(result: RunResult) -> list[rules.Resource]:
     """What a policy sees of each resource the program registered."""
     return [
         rules.Resource(r.urn, r.type, _plain(dict(r.inputs)), r.protect, dict(r.property_dependencies))
@@ -133,7 +133,7 @@ def _settings(config: Mapping[str, Any], name: str) -> tuple[Level | None, dict[
     return None, props
 
 
-def check(result: PlanResult, config: Mapping[str, Any]) -> list[Finding]:
+def check(result: RunResult, config: Mapping[str, Any]) -> list[Finding]:
     """Every rule's findings on a plan, with what each does (the module's table)."""
     resources = resources_of(result)
     secrets = {s for r in result.resources if r.custom for s in _secret_texts(dict(r.inputs))}

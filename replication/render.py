@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from replication.engine import PlanResult, Registration
+from replication.engine import Registration, RunResult
 from replication.escape import line
 from replication.plandoc import MASK as MASK
 from replication.plandoc import STACK_TYPE, diagnostics
@@ -36,7 +36,7 @@ def _scalar(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _children(result: PlanResult) -> dict[str | None, list[Registration]]:
+def _children(result: RunResult) -> dict[str | None, list[Registration]]:
     kids: dict[str | None, list[Registration]] = {}
     known = {r.urn for r in result.resources}
     for r in result.resources:
@@ -59,7 +59,7 @@ def _options(r: Registration) -> str:
     return f"  [{', '.join(flags)}]" if flags else ""
 
 
-def text(result: PlanResult) -> str:
+def text(result: RunResult) -> str:
     """The plan as a tree of resources with their key inputs, like `pulumi preview --diff`."""
     lines = [
         f"Previewing update ({result.stack}) of {result.project}, offline: mock engine, no credentials, no API calls",
@@ -109,6 +109,6 @@ def text(result: PlanResult) -> str:
     return "\n".join(map(line, lines)) + "\n"
 
 
-def json_text(result: PlanResult) -> str:
+def json_text(result: RunResult) -> str:
     """The plan as sorted, indented JSON."""
     return json.dumps(plan_document(result), indent=2, sort_keys=True) + "\n"

@@ -1,6 +1,6 @@
-"""Topology planning: from a validated config to what must be declared, and in which groups.
+"""The topology: a validated config resolved into what must be declared, and in which groups.
 
-Pure logic (no Pulumi imports). The components only turn this plan into resources, so every
+Pure logic (no Pulumi imports). The components only turn it into resources, so every
 decision that can be tested without an engine lives here: which clusters each MirrorMaker
 attaches (one integration per MirrorMaker and cluster, never one per flow), which flows it runs,
 and the topic map that predicts what every cluster will hold.
@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replication import topicmap, topicrules
-from replication.access import AccessPlan, plan_access
+from replication.access import ResolvedAccess, resolve_access
 from replication.config import ConfigError, ConfigIssue, FlowSpec, StackConfig
 from replication.lineage import Lineage
 
 
 @dataclass(frozen=True)
-class MirrorMakerPlan:
+class ResolvedMirrorMaker:
     """One MirrorMaker service and what it needs."""
 
     key: str
@@ -31,15 +31,15 @@ class MirrorMakerPlan:
 
 
 @dataclass(frozen=True)
-class TopologyPlan:
-    """The validated config, resolved into MirrorMaker plans and a topic map."""
+class Topology:
+    """The validated config, resolved into MirrorMakers and a topic map."""
 
     config: StackConfig
-    mirrormakers: tuple[MirrorMakerPlan, ...]
+    mirrormakers: tuple[ResolvedMirrorMaker, ...]
     topic_map: topicmap.TopicMap
     lineage: Lineage
     """Originals and copies of every topic, read from the topic map."""
-    access: AccessPlan
+    access: ResolvedAccess
     """Users, where they exist and their ACL entries."""
     topic_warnings: tuple[ConfigIssue, ...] = ()
     """What Kafka's topic rules warn about (:mod:`replication.topicrules`)."""
@@ -62,15 +62,15 @@ def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
     ]
 
 
-def plan(cfg: StackConfig) -> TopologyPlan:
-    """Resolve a config into a plan. Raises :class:`topicmap.TopologyError` for unsafe topologies and
+def resolve(cfg: StackConfig) -> Topology:
+    """Resolve a config into its topology. Raises :class:`topicmap.TopologyError` for unsafe topologies and
     :class:`replication.config.ConfigError` for topics Kafka would refuse or not write to
     (:mod:`replication.topicrules`) and access the topic map shows to be unsafe."""
     by_mm: dict[str, list[FlowSpec]] = {key: [] for key in cfg.mirrormakers}
     for flow in cfg.flows:
         by_mm[cfg.flow_mirrormaker(flow)].append(flow)
     mirrormakers = tuple(
-        MirrorMakerPlan(
+        ResolvedMirrorMaker(
             key=key,
             service_name=cfg.mirrormakers[key].resolved_service_name(key),
             attached=tuple(sorted(cfg.attached(key))),
@@ -85,11 +85,11 @@ def plan(cfg: StackConfig) -> TopologyPlan:
     if topic_rules.errors:
         raise ConfigError(topic_rules.errors)
     lineage = Lineage(topic_map, flows)
-    return TopologyPlan(
+    return Topology(
         config=cfg,
         mirrormakers=mirrormakers,
         topic_map=topic_map,
         lineage=lineage,
-        access=plan_access(cfg, lineage),
+        access=resolve_access(cfg, lineage),
         topic_warnings=topic_rules.warnings,
     )

@@ -15,7 +15,7 @@ from replication import engine
 from tests.contract import contract
 
 ROOT = Path(__file__).resolve().parent.parent
-Plan = Callable[..., engine.PlanResult]
+RunStack = Callable[..., engine.RunResult]
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +52,7 @@ def project_repo(dest: Path) -> Path:
     return dest
 
 
-def run_checked(stack: str = "dev", *, program_dir: Path = ROOT, stack_file: Path | None = None, **overrides: Any) -> engine.PlanResult:
+def run_checked(stack: str = "dev", *, program_dir: Path = ROOT, stack_file: Path | None = None, **overrides: Any) -> engine.RunResult:
     """Run the program offline and fail unless every Aiven resource satisfies the provider contract."""
     result = engine.run_program(stack, program_dir, stack_file=stack_file, config_overrides=overrides)
     violations = contract().check(result.resources)
@@ -61,6 +61,6 @@ def run_checked(stack: str = "dev", *, program_dir: Path = ROOT, stack_file: Pat
 
 
 @pytest.fixture
-def plan() -> Plan:
-    """`plan(stack, **config_overrides)`: run the real program under mocks, contract-checked."""
+def run_stack() -> RunStack:
+    """`run_stack(stack, **config_overrides)`: run the real program under mocks, contract-checked."""
     return run_checked

@@ -12,9 +12,9 @@ import yaml
 
 from replication import config, topology
 from replication.access import Acl, acl_matches
-from replication.engine import PlanResult, ProgramError, Secret, load_stack_files, run_program
+from replication.engine import ProgramError, RunResult, Secret, load_stack_files, run_program
 from replication.lineage import Lineage
-from tests.conftest import ROOT, Plan, run_checked
+from tests.conftest import ROOT, RunStack, run_checked
 
 EXAMPLES = {p.stem: p for p in sorted((ROOT / "examples").glob("*.yaml"))}
 STACKS = {"dev": ROOT / "Pulumi.dev.yaml", "prod": ROOT / "Pulumi.prod.yaml", **EXAMPLES}
@@ -58,8 +58,8 @@ def three_regions(**changes: Any) -> dict[str, Any]:
     return raw
 
 
-def planned(raw: dict[str, Any]) -> topology.TopologyPlan:
-    return topology.plan(config.parse(raw))
+def resolved(raw: dict[str, Any]) -> topology.Topology:
+    return topology.resolve(config.parse(raw))
 
 
 # --- pure planning ------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_acl_patterns_are_aiven_globs(pattern: str, topic: str, expected: bool) 
 
 
 def test_copies_get_read_under_their_own_names_along_the_chain() -> None:
-    [app] = planned(three_regions()).access.users
+    [app] = resolved(three_regions()).access.users
     assert app.clusters == ("eu", "ap", "dr", "us")  # its own cluster first, then copies' (sorted)
     assert app.acls == (
         Acl("eu", "orders", "readwrite"),
@@ -100,7 +100,7 @@ def test_write_on_a_copy_is_refused_with_the_key_and_the_copies() -> None:
         {"permission": "readwrite", "topics": ["*"], "clusters": ["us"]},
     ]}})
     with pytest.raises(config.ConfigError) as info:
-        planned(raw)
+        resolved(raw)
     assert str(info.value) == (
         "aiven-kafka-replication:users.app.permissions[1].topics[0]: 'readwrite' on '*' in cluster 'us' covers"
         " 'eu.orders', written by replication: a producer writing into a copy corrupts it; grant write only on"
@@ -115,7 +115,7 @@ def test_every_writing_permission_is_refused_on_an_identity_copy(permission: str
     ]}})
     with pytest.raises(config.ConfigError, match=r"users.app.permissions\[0\].topics\[0\]: '\w+' on 'orders' in"
                        r" cluster 'dr' covers 'orders', written by replication"):
-        planned(raw)
+        resolved(raw)
 
 
 def test_read_on_a_copy_cluster_covers_the_copy_without_a_second_entry() -> None:
@@ -123,7 +123,7 @@ def test_read_on_a_copy_cluster_covers_the_copy_without_a_second_entry() -> None
         {"permission": "read", "topics": ["orders"], "clusters": ["eu"]},
         {"permission": "read", "topics": ["eu.*"], "clusters": ["us"]},
     ]}})
-    [app] = planned(raw).access.users
+    [app] = resolved(raw).access.users
     assert [(a.cluster, a.topic) for a in app.acls] == [
         ("eu", "orders"), ("us", "eu.*"), ("dr", "orders"), ("ap", "us.eu.orders"),
     ]
@@ -132,7 +132,7 @@ def test_read_on_a_copy_cluster_covers_the_copy_without_a_second_entry() -> None
 def test_unmanaged_clusters_get_no_user_and_a_warning() -> None:
     raw = three_regions()
     raw["clusters"]["eu"] = {"existing": True, "serviceName": "kafka-eu", "knownTopics": ["orders"]}
-    result = planned(raw)
+    result = resolved(raw)
     [app] = result.access.users
     assert app.clusters == ("ap", "dr", "us") and all(a.copy_of for a in app.acls)
     assert [str(w) for w in result.access.warnings] == [
@@ -146,14 +146,14 @@ def test_a_user_that_would_exist_nowhere_is_refused() -> None:
     raw["clusters"]["eu"] = {"existing": True, "serviceName": "kafka-eu", "knownTopics": ["orders"]}
     raw.pop("mirrormakers")
     with pytest.raises(config.ConfigError, match=r"users.app: exists on no cluster this stack manages"):
-        planned(raw)
+        resolved(raw)
 
 
 def test_a_pattern_matching_no_known_topic_warns_that_copies_get_nothing() -> None:
     raw = three_regions(users={"app": {"permissions": [
         {"permission": "read", "topics": ["invoices-*"], "clusters": ["eu"]},
     ]}})
-    result = planned(raw)
+    result = resolved(raw)
     assert [w.path for w in result.access.warnings] == ["users.app.permissions[0].topics[0]"]
     assert "'invoices-*' matches no topic the topic map knows on cluster 'eu'" in result.access.warnings[0].message
     assert result.access.users[0].acls == (Acl("eu", "invoices-*", "read"),)
@@ -170,7 +170,7 @@ def test_users_whose_resource_names_would_clash_are_refused() -> None:
     raw["users"]["app-eu"]["permissions"][0]["clusters"] = ["eu"]
     raw["flows"] = [{**f, "source": "eu-eu"} if f["source"] == "eu" else f for f in raw["flows"]]
     with pytest.raises(config.ConfigError, match=r"users.app-eu: its KafkaUser would be named like user 'app'"):
-        planned(raw)
+        resolved(raw)
 
 
 @pytest.mark.parametrize(
@@ -191,13 +191,13 @@ def test_users_whose_resource_names_would_clash_are_refused() -> None:
 )
 def test_bad_users_config_names_the_key(users: dict[str, Any], line: str) -> None:
     with pytest.raises(config.ConfigError) as info:
-        planned(three_regions(users=users))
+        resolved(three_regions(users=users))
     assert any(str(issue).startswith(f"aiven-kafka-replication:{line}") for issue in info.value.issues), str(info.value)
 
 
 def test_lineage_reads_originals_and_copies_from_the_topic_map() -> None:
-    plan = planned(three_regions())
-    lineage: Lineage = plan.lineage
+    topo = resolved(three_regions())
+    lineage: Lineage = topo.lineage
     assert lineage.original("ap", "us.eu.orders") == ("eu", "orders")
     assert [(c.cluster, c.topic, c.flows) for c in lineage.copies("eu", "orders")] == [
         ("dr", "orders", ("eu->dr",)), ("us", "eu.orders", ("eu->us",)), ("ap", "us.eu.orders", ("eu->us", "us->ap")),
@@ -210,7 +210,7 @@ def test_lineage_reads_originals_and_copies_from_the_topic_map() -> None:
 # --- through the program ------------------------------------------------------------------------
 
 
-def _acls(result: PlanResult) -> set[tuple[str, str, str, str]]:
+def _acls(result: RunResult) -> set[tuple[str, str, str, str]]:
     return {(r.inputs["serviceName"], r.inputs["username"], r.inputs["topic"], r.inputs["permission"])
             for r in result.of_type(ACL)}
 
@@ -218,27 +218,27 @@ def _acls(result: PlanResult) -> set[tuple[str, str, str, str]]:
 @pytest.mark.parametrize("stack", ["prod", "active-active"])
 def test_users_exist_on_origins_and_copies_and_never_write_a_copy(stack: str) -> None:
     result = run_checked(stack, stack_file=STACKS[stack])
-    plan = planned(raw_config(STACKS[stack]))
-    names = {alias: c.resolved_service_name(alias) for alias, c in plan.config.clusters.items()}
+    topo = resolved(raw_config(STACKS[stack]))
+    names = {alias: c.resolved_service_name(alias) for alias, c in topo.config.clusters.items()}
     alias_of = {v: k for k, v in names.items()}
-    assert plan.config.users, f"{stack} declares users"
-    for username in plan.config.users:
+    assert topo.config.users, f"{stack} declares users"
+    for username in topo.config.users:
         # Everywhere a topic it may access, or a copy of one, lives.
         on = sorted(alias_of[r.inputs["serviceName"]] for r in result.of_type(USER) if r.inputs["username"] == username)
         expected = set()
-        for grant in plan.config.users[username].permissions:
+        for grant in topo.config.users[username].permissions:
             for alias in grant.clusters:
                 expected.add(alias)
-                for topic in plan.topic_map.topics[alias]:
+                for topic in topo.topic_map.topics[alias]:
                     if any(acl_matches(p, topic) for p in grant.topics):
-                        expected |= {c.cluster for c in plan.lineage.copies(alias, topic)}
+                        expected |= {c.cluster for c in topo.lineage.copies(alias, topic)}
         assert on == sorted(expected)
     for service, username, topic, permission in _acls(result):
         alias = alias_of[service]
-        if plan.lineage.is_copy(alias, topic):
+        if topo.lineage.is_copy(alias, topic):
             assert permission == "read", (service, username, topic)
-        for held in plan.topic_map.topics[alias]:
-            if plan.lineage.is_copy(alias, held) and acl_matches(topic, held):
+        for held in topo.topic_map.topics[alias]:
+            if topo.lineage.is_copy(alias, held) and acl_matches(topic, held):
                 assert permission == "read", f"{username} may write copy {held!r} on {alias}"
 
 
@@ -275,8 +275,8 @@ def test_one_password_everywhere_configured_or_generated_once() -> None:
     }
 
 
-def test_users_and_acls_wait_only_for_their_cluster_within_three_waves(plan: Plan) -> None:
-    result = plan("prod")
+def test_users_and_acls_wait_only_for_their_cluster_within_three_waves(run_stack: RunStack) -> None:
+    result = run_stack("prod")
     index = result.by_urn()
     waves = {index[u].name: w for u, w in result.waves().items()}
     assert max(waves.values()) == 3
@@ -293,8 +293,8 @@ def test_users_and_acls_wait_only_for_their_cluster_within_three_waves(plan: Pla
     assert index[result.named("user-orders-app-source").parent or ""].name == "user-orders-app"
 
 
-def test_stacks_without_users_export_what_they_did(plan: Plan) -> None:
-    result = plan("dev")
+def test_stacks_without_users_export_what_they_did(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert not result.of_type(USER) and not result.of_type(ACL)
     assert sorted(result.outputs) == [
         "clusterServiceNames", "clusterServiceUris", "expectedTopics", "failoverMap", "flows", "mirrormakerServiceNames",

@@ -8,7 +8,7 @@ import pytest
 
 from replication import adoption, config, render
 from replication.engine import ProgramError
-from tests.conftest import ROOT, Plan, run_checked
+from tests.conftest import ROOT, RunStack, run_checked
 from tests.test_config import dev_raw, errors_of
 
 SOURCE_ID = "6f1c3a52-8d0e-4b7a-9a55-0c2f3e4d5a61"
@@ -23,8 +23,8 @@ def test_id_formats_are_the_providers() -> None:
     assert adoption.flow_id("proj", "mm", "source", "target") == "proj/mm/source/target"
 
 
-def test_adopt_imports_every_resource_of_the_recipe(plan: Plan) -> None:
-    result = plan("dev", adopt=ADOPT)
+def test_adopt_imports_every_resource_of_the_recipe(run_stack: RunStack) -> None:
+    result = run_stack("dev", adopt=ADOPT)
     imports = {r.name: r.import_id for r in result.resources if r.custom}
     assert imports == {
         "source-kafka": "my-aiven-project/source",
@@ -38,26 +38,26 @@ def test_adopt_imports_every_resource_of_the_recipe(plan: Plan) -> None:
     }
 
 
-def test_adopt_uses_the_configured_service_names(plan: Plan) -> None:
-    result = plan("prod", adopt=ADOPT)
+def test_adopt_uses_the_configured_service_names(run_stack: RunStack) -> None:
+    result = run_stack("prod", adopt=ADOPT)
     assert result.named("source-kafka").import_id == "my-aiven-project/prod-kafka-source"
     assert result.named("target-topic-topic-b").import_id == "my-aiven-project/prod-kafka-target/topic-b"
     assert result.named("source-to-target-flow").import_id == "my-aiven-project/prod-mm/source/target"
 
 
-def test_adopt_changes_no_input(plan: Plan) -> None:
+def test_adopt_changes_no_input(run_stack: RunStack) -> None:
     # Imported inputs must equal the real resource's: adopt mode only adds the import option.
-    plain = {r.urn: r.inputs for r in plan("dev").resources}
-    adopted = {r.urn: r.inputs for r in plan("dev", adopt=ADOPT).resources}
+    plain = {r.urn: r.inputs for r in run_stack("dev").resources}
+    adopted = {r.urn: r.inputs for r in run_stack("dev", adopt=ADOPT).resources}
     assert adopted == plain
 
 
-def test_without_adopt_nothing_is_imported(plan: Plan) -> None:
-    assert all(r.import_id is None for r in plan("dev").resources)
+def test_without_adopt_nothing_is_imported(run_stack: RunStack) -> None:
+    assert all(r.import_id is None for r in run_stack("dev").resources)
 
 
-def test_offline_plan_shows_only_imports_of_aiven_resources(plan: Plan) -> None:
-    text = render.text(plan("dev", adopt=ADOPT))
+def test_offline_plan_shows_only_imports_of_aiven_resources(run_stack: RunStack) -> None:
+    text = render.text(run_stack("dev", adopt=ADOPT))
     aiven_lines = [line for line in text.splitlines() if " aiven:index/" in line]
     assert len(aiven_lines) == 8
     assert all(
@@ -65,16 +65,16 @@ def test_offline_plan_shows_only_imports_of_aiven_resources(plan: Plan) -> None:
     )
     assert "    + 6 to create (0 Aiven resources, 5 components, 1 stack)\n    = 8 to import\n" in text
     # Without adopt mode nothing is imported and the summary is unchanged.
-    assert "= " not in render.text(plan("dev")).split("Resources:")[1]
+    assert "= " not in render.text(run_stack("dev")).split("Resources:")[1]
 
 
-def test_markdown_plan_counts_imports_not_creates(plan: Plan) -> None:
+def test_markdown_plan_counts_imports_not_creates(run_stack: RunStack) -> None:
     from replication import markdown
 
-    adopted = markdown.plan(render.plan_document(plan("dev", adopt=ADOPT)))
+    adopted = markdown.plan_comment(render.plan_document(run_stack("dev", adopt=ADOPT)))
     assert "| Aiven resources to create | 0 |" in adopted
     assert "| Aiven resources to import (adopt mode) | 8 |" in adopted
-    plain = markdown.plan(render.plan_document(plan("dev")))
+    plain = markdown.plan_comment(render.plan_document(run_stack("dev")))
     assert "| Aiven resources to create | 8 |" in plain and "to import" not in plain
 
 
@@ -155,15 +155,15 @@ def test_adopt_needs_the_endpoint_id_of_external_clusters() -> None:
     assert info.value.partial is not None and info.value.partial.resources == []
 
 
-def test_adopt_imports_external_endpoints(plan: Plan) -> None:
-    result = plan("migration", stack_file=MIGRATION, adopt=MIGRATION_ADOPT)
+def test_adopt_imports_external_endpoints(run_stack: RunStack) -> None:
+    result = run_stack("migration", stack_file=MIGRATION, adopt=MIGRATION_ADOPT)
     assert result.named("onprem-endpoint").import_id == f"my-aiven-project/{ENDPOINT_ID}"
     assert result.named("mm-migration-integration-onprem").import_id == f"my-aiven-project/{SOURCE_ID}"
     assert all(r.import_id for r in result.resources if r.custom)
 
 
-def test_adopt_and_protect_together_work_but_warn(plan: Plan) -> None:
-    result = plan("prod", adopt=ADOPT)
+def test_adopt_and_protect_together_work_but_warn(run_stack: RunStack) -> None:
+    result = run_stack("prod", adopt=ADOPT)
     kafka = result.named("source-kafka")
     assert kafka.protect and kafka.import_id == "my-aiven-project/prod-kafka-source"
     # Beside prod's deprecated Kafka 3.8 (tests/test_protection.py), the adopt warning, only with adopt.
@@ -173,13 +173,13 @@ def test_adopt_and_protect_together_work_but_warn(plan: Plan) -> None:
         "aiven-kafka-replication:protect: true while adopting: the import fails unless every existing service "
         "already has Aiven termination protection (the recipe's do not); adopt with protect: false, then turn it on"
     ]
-    assert [log for log in plan("prod").logs if log[0] == "warning" and not any(o in log[1] for o in others)] == []
+    assert [log for log in run_stack("prod").logs if log[0] == "warning" and not any(o in log[1] for o in others)] == []
 
 
-def test_each_integration_imports_the_id_configured_for_its_cluster(plan: Plan) -> None:
+def test_each_integration_imports_the_id_configured_for_its_cluster(run_stack: RunStack) -> None:
     # The parent computes every import ID (components are told theirs); a missing ID is a config
     # error (test_adopt_needs_every_integration_id), never an integration created beside the old one.
-    result = plan("prod", adopt=ADOPT)
+    result = run_stack("prod", adopt=ADOPT)
     integrations = result.of_type("aiven:index/serviceIntegration:ServiceIntegration")
     # Prod's metrics integrations are new: created, not imported (tests/test_monitoring.py).
     integrations = [r for r in integrations if r.inputs["integrationType"] == "kafka_mirrormaker"]

@@ -14,15 +14,15 @@ import pytest
 
 from benchmarks import diff_speed, generate, measure, run
 from replication import cli, config
-from replication.engine import PlanResult
-from tests.conftest import ROOT, Plan
+from replication.engine import RunResult
+from tests.conftest import ROOT, RunStack
 
 
 def ring_file(tmp_path: Path, clusters: int, topics: int, mirrormakers: int | None = None) -> Path:
     return generate.write(generate.ring(clusters, topics, mirrormakers), tmp_path / "Pulumi.bench.yaml")
 
 
-def counts(result: PlanResult) -> dict[str, int]:
+def counts(result: RunResult) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in result.resources:
         if r.custom:
@@ -52,8 +52,8 @@ def test_two_clusters_make_one_pair_not_two() -> None:
         generate.ring(3, 1, mirrormakers=4)
 
 
-def test_tiny_ring_plans_in_three_waves(plan: Plan, tmp_path: Path) -> None:
-    result = plan("bench", stack_file=ring_file(tmp_path, 3, 2))  # the fixture checks the contract
+def test_tiny_ring_plans_in_three_waves(run_stack: RunStack, tmp_path: Path) -> None:
+    result = run_stack("bench", stack_file=ring_file(tmp_path, 3, 2))  # the fixture checks the contract
     assert max(result.waves().values()) <= 3
     assert counts(result) == {
         "Kafka": 3,
@@ -75,13 +75,13 @@ def test_tiny_ring_plans_in_three_waves(plan: Plan, tmp_path: Path) -> None:
     ],
     ids=["recipe", "ring-4x3"],
 )
-def test_floor_registers_what_the_program_registers(plan: Plan, tmp_path: Path, stack: str, make: Any) -> None:
+def test_floor_registers_what_the_program_registers(run_stack: RunStack, tmp_path: Path, stack: str, make: Any) -> None:
     stack_file = make(tmp_path)
-    program = plan(stack, stack_file=stack_file)
-    floor = plan(stack, stack_file=stack_file, program_dir=measure.FLOOR_DIR)
+    program = run_stack(stack, stack_file=stack_file)
+    floor = run_stack(stack, stack_file=stack_file, program_dir=measure.FLOOR_DIR)
     assert not any(not r.custom for r in floor.resources), "the floor has no components"
 
-    def rows(result: PlanResult) -> list[tuple[str, str, dict[str, Any]]]:
+    def rows(result: RunResult) -> list[tuple[str, str, dict[str, Any]]]:
         return sorted((r.type, r.name, dict(r.inputs)) for r in result.resources if r.custom)
 
     assert rows(floor) == rows(program)
@@ -89,12 +89,12 @@ def test_floor_registers_what_the_program_registers(plan: Plan, tmp_path: Path, 
     assert max(floor.waves().values()) == max(program.waves().values()) == 3
 
 
-def test_digest_sees_a_changed_input(plan: Plan, tmp_path: Path) -> None:
+def test_digest_sees_a_changed_input(run_stack: RunStack, tmp_path: Path) -> None:
     stack_file = ring_file(tmp_path, 2, 1)
-    base = plan("bench", stack_file=stack_file)
+    base = run_stack("bench", stack_file=stack_file)
     doc = generate.ring(2, 1)
     doc["config"]["aiven-kafka-replication:clusters"]["c1"]["topics"]["t0000"]["partitions"] = 4
-    changed = plan("bench", stack_file=generate.write(doc, tmp_path / "changed.yaml"))
+    changed = run_stack("bench", stack_file=generate.write(doc, tmp_path / "changed.yaml"))
     assert measure.digest(changed) != measure.digest(base)
 
 
@@ -155,8 +155,8 @@ def test_only_plain_exports_skip_resolution() -> None:
     assert not engine._plain({1: "x"})
 
 
-def test_plan_exports_the_topic_map_as_plain_data(plan: Plan, tmp_path: Path) -> None:
-    result = plan("bench", stack_file=ring_file(tmp_path, 2, 1))
+def test_plan_exports_the_topic_map_as_plain_data(run_stack: RunStack, tmp_path: Path) -> None:
+    result = run_stack("bench", stack_file=ring_file(tmp_path, 2, 1))
     assert result.outputs["expectedTopics"] == {
         "c0": ["c1.heartbeats", "c1.t0000", "heartbeats", "t0000"],
         "c1": ["c0.heartbeats", "c0.t0000", "heartbeats", "t0000"],

@@ -16,7 +16,7 @@ import pytest
 
 from replication import cli, config, rename_advice
 from replication import diff as diffs
-from tests.conftest import ROOT, Plan, git
+from tests.conftest import ROOT, RunStack, git
 from tests.test_urn_stability import compare, snapshot_of
 
 RENAMED = "    primary:\n      serviceName: source\n      renamedFrom: source\n      cloud:"
@@ -84,12 +84,12 @@ def test_a_new_service_name_gets_no_advice(repo: Path, capsys: pytest.CaptureFix
     assert not any("renamedFrom" in f["message"] for f in doc["findings"])
 
 
-def test_every_old_urn_answers_to_a_renamed_resource(plan: Plan, tmp_path: Path) -> None:
-    before = plan("dev")
+def test_every_old_urn_answers_to_a_renamed_resource(run_stack: RunStack, tmp_path: Path) -> None:
+    before = run_stack("dev")
     stack_file = tmp_path / "Pulumi.dev.yaml"
     text = (ROOT / "Pulumi.dev.yaml").read_text()
     stack_file.write_text(text.replace("    source:\n      cloud:", RENAMED).replace(*FLOW))
-    after = plan("dev", stack_file=stack_file)
+    after = run_stack("dev", stack_file=stack_file)
     urns = compare(snapshot_of(before), after)
     assert urns.replaced == [] and urns.added == []
     assert {old.rsplit("::", 1)[-1]: new.rsplit("::", 1)[-1] for old, new in urns.renamed.items()} == {
@@ -102,7 +102,7 @@ def test_every_old_urn_answers_to_a_renamed_resource(plan: Plan, tmp_path: Path)
     }
 
 
-def test_an_external_cluster_keeps_its_endpoint(plan: Plan, tmp_path: Path) -> None:
+def test_an_external_cluster_keeps_its_endpoint(run_stack: RunStack, tmp_path: Path) -> None:
     text = (ROOT / "examples" / "migration.yaml").read_text()
     renamed = (
         text.replace("    onprem:\n      external:", "    legacy:\n      renamedFrom: onprem\n      external:")
@@ -110,10 +110,10 @@ def test_an_external_cluster_keeps_its_endpoint(plan: Plan, tmp_path: Path) -> N
         .replace("    - source: onprem\n", "    - source: legacy\n")
     )
     assert renamed.count("legacy") == 3
-    base = plan("migration", stack_file=ROOT / "examples" / "migration.yaml")
+    base = run_stack("migration", stack_file=ROOT / "examples" / "migration.yaml")
     stack_file = tmp_path / "migration.yaml"
     stack_file.write_text(renamed)
-    head = plan("migration", stack_file=stack_file)
+    head = run_stack("migration", stack_file=stack_file)
     urns = compare(snapshot_of(base), head)
     assert urns.replaced == [] and urns.added == []
     assert "legacy-endpoint" in {new.rsplit("::", 1)[-1] for new in urns.renamed.values()}
@@ -168,7 +168,7 @@ def test_advice_pairs_only_the_same_service_under_cluster_components() -> None:
     assert rename_advice.advice([gone, loose]) == {}
 
 
-def test_users_and_acls_follow_the_rename(plan: Plan, tmp_path: Path) -> None:
+def test_users_and_acls_follow_the_rename(run_stack: RunStack, tmp_path: Path) -> None:
     text = (ROOT / "examples" / "active-active.yaml").read_text()
     stack_file = tmp_path / "active-active.yaml"
     stack_file.write_text(
@@ -177,8 +177,8 @@ def test_users_and_acls_follow_the_rename(plan: Plan, tmp_path: Path) -> None:
         .replace("target: eu,", "target: europe,")
         .replace("clusters: [eu, us]", "clusters: [europe, us]")
     )
-    base = plan("active-active", stack_file=ROOT / "examples" / "active-active.yaml")
-    urns = compare(snapshot_of(base), plan("active-active", stack_file=stack_file))
+    base = run_stack("active-active", stack_file=ROOT / "examples" / "active-active.yaml")
+    urns = compare(snapshot_of(base), run_stack("active-active", stack_file=stack_file))
     renamed = {old.rsplit("::", 1)[-1]: new.rsplit("::", 1)[-1] for old, new in urns.renamed.items()}
     assert renamed["user-orders-service-eu"] == "user-orders-service-europe"
     assert renamed["user-orders-service-eu-readwrite-orders"] == "user-orders-service-europe-readwrite-orders"

@@ -317,7 +317,7 @@ def stack_text(edit: Edit | None, then: Edit | None = None) -> str:
 
 
 @functools.cache
-def planned(stack: str, text: str) -> engine.PlanResult:
+def planned(stack: str, text: str) -> engine.RunResult:
     """Each distinct stack is planned once for the whole module."""
     with tempfile.TemporaryDirectory(prefix="diff-rules-") as tmp:
         path = Path(tmp) / f"Pulumi.{stack}.yaml"
@@ -340,7 +340,7 @@ def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
         files[side].write_text(text)
 
     def run_program(stack: str, program_dir: Path = ROOT, *, stack_file: Path | None = None,
-                    config_overrides: Any = None) -> engine.PlanResult:
+                    config_overrides: Any = None) -> engine.RunResult:
         assert stack_file is not None and config_overrides is None
         text = stack_file.read_text()
         result = planned(stack, text)

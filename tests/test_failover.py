@@ -58,7 +58,7 @@ def test_the_failover_map_agrees_with_the_topic_map(stack: str) -> None:
                 assert p["offsetsSynced"] == syncs
                 assert p["checkFirst"]["flow"] == p["flows"][0]
     # Every copy the topic map knows of a cluster's topic is a place of that topic.
-    plan = topology.plan(cfg)
+    plan = topology.resolve(cfg)
     for alias, topics in fmap["clusters"].items():
         for entry in topics:
             places = {(p["cluster"], p["topic"]) for p in entry["places"] if p["relation"] == "copy"}
@@ -111,7 +111,7 @@ def test_offsets_not_synced_say_which_setting(tmp_path: Path) -> None:
     raw = three_regions()
     raw["flows"][0]["syncGroupOffsets"] = False
     raw["mirrormakers"]["mm"]["kafkaMirrormaker"] = {"groups": "orders-.*", "groupsExclude": ""}
-    plan = topology.plan(config.parse(raw))
+    plan = topology.resolve(config.parse(raw))
     fmap = failover.build(plan.config, plan.lineage, plan.access, {}).as_dict()
     places = {p["cluster"]: p for p in fmap["clusters"]["eu"][0]["places"]}
     assert places["us"]["offsets"] == "flow eu->us has syncGroupOffsets: false" and not places["us"]["offsetsSynced"]
@@ -119,7 +119,7 @@ def test_offsets_not_synced_say_which_setting(tmp_path: Path) -> None:
     assert places["dr"]["offsetsSynced"] and places["dr"]["consumerGroups"] == "orders-.*"
     assert places["dr"]["checkFirst"] == {"flow": "eu->dr", "metrics": []}
     raw["mirrormakers"]["mm"]["kafkaMirrormaker"] = {"emitCheckpointsEnabled": False}
-    plan = topology.plan(config.parse(raw))
+    plan = topology.resolve(config.parse(raw))
     dr = failover.build(plan.config, plan.lineage, plan.access, {}).as_dict()["clusters"]["eu"][0]["places"][0]
     assert dr["offsets"] == "MirrorMaker 'mm' has emitCheckpointsEnabled: false, so flow eu->dr syncs no offsets"
 
@@ -136,7 +136,7 @@ def mesh(**flow_changes: Any) -> dict[str, Any]:
 
 
 def test_a_full_mesh_warns_once_per_flow_writing_duplicates() -> None:
-    plan = topology.plan(config.parse(mesh()))
+    plan = topology.resolve(config.parse(mesh()))
     dups = duplicate_copies.duplicate_flows(plan.lineage)
     assert [d.flow for d in dups] == ["ap->eu", "ap->us", "eu->ap", "eu->us", "us->ap", "us->eu"]
     eu_to_us = next(d for d in dups if d.flow == "eu->us")
@@ -148,10 +148,10 @@ def test_a_full_mesh_warns_once_per_flow_writing_duplicates() -> None:
 
 
 def test_the_suggested_exclusion_removes_the_duplicates() -> None:
-    plan = topology.plan(config.parse(mesh()))
+    plan = topology.resolve(config.parse(mesh()))
     fixes = {d.flow: list(d.exclude) for d in duplicate_copies.duplicate_flows(plan.lineage)}
     changes = {flow: {"topicsExclude": [*config.DEFAULT_TOPICS_EXCLUDE, *ex]} for flow, ex in fixes.items()}
-    fixed = topology.plan(config.parse(mesh(**changes)))
+    fixed = topology.resolve(config.parse(mesh(**changes)))
     assert duplicate_copies.duplicate_flows(fixed.lineage) == []
     assert sorted(fixed.topic_map.as_dict()["us"]) == ["ap.orders", "eu.orders", "orders"]
 

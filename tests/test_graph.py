@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from replication.engine import PlanResult
-from tests.conftest import Plan
+from replication.engine import RunResult
+from tests.conftest import RunStack
 
 
-def _deps(result: PlanResult, name: str) -> set[str]:
+def _deps(result: RunResult, name: str) -> set[str]:
     index = result.by_urn()
     return {index[u].name for u in result.custom_dependencies(result.named(name))}
 
 
-def test_flow_waits_for_both_integrations(plan: Plan) -> None:
-    result = plan("dev")
+def test_flow_waits_for_both_integrations(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert _deps(result, "source-to-target-flow") == {"mm-integration-source", "mm-integration-target", "mm-service"}
     flow = result.named("source-to-target-flow")
     index = result.by_urn()
@@ -21,20 +21,20 @@ def test_flow_waits_for_both_integrations(plan: Plan) -> None:
     assert {index[u].name for u in flow.property_dependencies["targetCluster"]} == {"mm-integration-target"}
 
 
-def test_topics_wait_for_their_own_service_only(plan: Plan) -> None:
-    result = plan("dev")
+def test_topics_wait_for_their_own_service_only(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert _deps(result, "source-topic-topic-a") == {"source-kafka"}
     assert _deps(result, "target-topic-topic-b") == {"target-kafka"}
 
 
-def test_integrations_wait_for_their_cluster_and_the_mirrormaker(plan: Plan) -> None:
-    result = plan("dev")
+def test_integrations_wait_for_their_cluster_and_the_mirrormaker(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert _deps(result, "mm-integration-source") == {"source-kafka", "mm-service"}
     assert _deps(result, "mm-integration-target") == {"target-kafka", "mm-service"}
 
 
-def test_three_waves_services_then_topics_and_integrations_then_flows(plan: Plan) -> None:
-    result = plan("dev")
+def test_three_waves_services_then_topics_and_integrations_then_flows(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     index = result.by_urn()
     waves = {index[u].name: w for u, w in result.waves().items()}
     assert waves == {
@@ -49,8 +49,8 @@ def test_three_waves_services_then_topics_and_integrations_then_flows(plan: Plan
     }
 
 
-def test_integrations_and_flows_delete_before_replace(plan: Plan) -> None:
-    result = plan("dev")
+def test_integrations_and_flows_delete_before_replace(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     for r in result.resources:
         if r.type.endswith((":ServiceIntegration", ":MirrorMakerReplicationFlow")):
             assert r.delete_before_replace, r.name
@@ -58,8 +58,8 @@ def test_integrations_and_flows_delete_before_replace(plan: Plan) -> None:
             assert not r.delete_before_replace, r.name
 
 
-def test_children_are_parented_by_their_component(plan: Plan) -> None:
-    result = plan("dev")
+def test_children_are_parented_by_their_component(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     index = result.by_urn()
 
     def parent(name: str) -> str:

@@ -68,7 +68,7 @@ def _plan_doc(value: str) -> dict[str, Any]:
 
 
 def _plan_markdown(value: str) -> str:
-    return markdown.plan(_plan_doc(value))
+    return markdown.plan_comment(_plan_doc(value))
 
 
 def _diff_markdown(value: str, base: dict[str, Any]) -> str:
@@ -111,7 +111,7 @@ def test_hostile_config_renders_inert_in_the_diff(value: str, base: dict[str, An
 
 def test_a_double_backtick_topic_pattern_stays_code() -> None:
     pattern = "x``<img src=x onerror=alert(1)>``"
-    text = markdown.plan(render.plan_document(run_checked("dev", flows=[
+    text = markdown.plan_comment(render.plan_document(run_checked("dev", flows=[
         {"source": "source", "target": "target", "topics": [pattern]}])))
     root = rendered(text)
     assert "img" not in tags(root)
@@ -122,7 +122,7 @@ def test_a_carriage_return_does_not_end_a_table_row() -> None:
     def flow_rows(pattern: str) -> list[list[str]]:
         doc = render.plan_document(run_checked("dev", flows=[
             {"source": "source", "target": "target", "topics": [pattern]}]))
-        flows = next(t for t in rendered(markdown.plan(doc)).iter("table") if next(t.iter("th")).text() == "flow")
+        flows = next(t for t in rendered(markdown.plan_comment(doc)).iter("table") if next(t.iter("th")).text() == "flow")
         return [[cell.text() for cell in row.iter("td", "th")] for row in flows.iter("tr")]
 
     rows = flow_rows("a\r| injected | row |")

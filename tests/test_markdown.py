@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from replication import cli, escape, markdown, render
-from tests.conftest import ROOT, Plan
+from tests.conftest import ROOT, RunStack
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 STACKS = [("dev", None), ("prod", None)] + [(p.stem, p) for p in EXAMPLES]
@@ -130,10 +130,10 @@ def test_cells_escape_pipes_and_code_survives_backticks() -> None:
 
 
 @pytest.mark.parametrize(("stack", "config"), STACKS, ids=[s for s, _ in STACKS])
-def test_plan_markdown_has_summary_diagram_and_topic_map(plan: Plan, stack: str, config: Path | None) -> None:
-    result = plan(stack, stack_file=config)
+def test_plan_markdown_has_summary_diagram_and_topic_map(run_stack: RunStack, stack: str, config: Path | None) -> None:
+    result = run_stack(stack, stack_file=config)
     doc = render.plan_document(result)
-    text = markdown.plan(doc)
+    text = markdown.plan_comment(doc)
     assert text.startswith(f"## Replication plan: `{stack}`\n")
     custom = [r for r in doc["resources"] if r["custom"]]
     assert f"| Aiven resources to create | {len(custom)} |" in text
@@ -171,23 +171,23 @@ def test_plan_markdown_has_summary_diagram_and_topic_map(plan: Plan, stack: str,
     assert "mock-password" not in text and "offline-placeholder" not in text
 
 
-def test_cluster_kinds_are_drawn_apart(plan: Plan) -> None:
-    fan_in = parse_mermaid(mermaid_blocks(markdown.plan(render.plan_document(
-        plan("fan-in", stack_file=ROOT / "examples" / "fan-in.yaml"))))[0])
+def test_cluster_kinds_are_drawn_apart(run_stack: RunStack) -> None:
+    fan_in = parse_mermaid(mermaid_blocks(markdown.plan_comment(render.plan_document(
+        run_stack("fan-in", stack_file=ROOT / "examples" / "fan-in.yaml"))))[0])
     kinds = {fan_in.nodes[n][0]: k for n, k in fan_in.classes.items()}
     assert kinds == {"central": "existing", "edge-eu": "managed", "edge-us": "managed", "edge-ap": "managed",
                      "mm-central": "mirrormaker"}
-    migration = parse_mermaid(mermaid_blocks(markdown.plan(render.plan_document(
-        plan("migration", stack_file=ROOT / "examples" / "migration.yaml"))))[0])
+    migration = parse_mermaid(mermaid_blocks(markdown.plan_comment(render.plan_document(
+        run_stack("migration", stack_file=ROOT / "examples" / "migration.yaml"))))[0])
     assert {migration.nodes[n][0]: k for n, k in migration.classes.items()}["onprem"] == "external"
 
 
-def test_a_disabled_flow_is_a_dotted_edge(plan: Plan) -> None:
-    doc = render.plan_document(plan("dev", flows=[{"source": "source", "target": "target", "enabled": False}]))
-    graph = parse_mermaid(mermaid_blocks(markdown.plan(doc))[0])
+def test_a_disabled_flow_is_a_dotted_edge(run_stack: RunStack) -> None:
+    doc = render.plan_document(run_stack("dev", flows=[{"source": "source", "target": "target", "enabled": False}]))
+    graph = parse_mermaid(mermaid_blocks(markdown.plan_comment(doc))[0])
     (edge,) = [e for e in graph.edges if e[1] != "-.-"]
     assert edge[1] == "-.->" and edge[2][0] == "via mm (disabled)"
-    assert "| **no** |" in markdown.plan(doc)
+    assert "| **no** |" in markdown.plan_comment(doc)
 
 
 def test_plan_markdown_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from replication import config, monitoring
-from replication.engine import PlanResult, Secret
-from tests.conftest import ROOT, Plan, run_checked
+from replication.engine import RunResult, Secret
+from tests.conftest import ROOT, RunStack, run_checked
 from tests.test_access import raw_config
 
 ACTIVE_ACTIVE = ROOT / "examples" / "active-active.yaml"
@@ -24,7 +24,7 @@ def _config(**monitoring_spec: Any) -> config.StackConfig:
     return config.parse(raw)
 
 
-def _metrics_integrations(result: PlanResult) -> dict[str, Any]:
+def _metrics_integrations(result: RunResult) -> dict[str, Any]:
     return {r.name: r for r in result.of_type(INTEGRATION) if r.inputs["integrationType"] != "kafka_mirrormaker"}
 
 
@@ -118,8 +118,8 @@ def test_active_active_sends_every_service_to_datadog_with_the_lag_metric() -> N
     assert index[result.named("monitoring").parent or ""].name == "replication"
 
 
-def test_prod_exposes_every_service_to_prometheus_with_a_secret_password(plan: Plan) -> None:
-    result = plan("prod")
+def test_prod_exposes_every_service_to_prometheus_with_a_secret_password(run_stack: RunStack) -> None:
+    result = run_stack("prod")
     [endpoint] = result.of_type(ENDPOINT)
     assert endpoint.inputs["endpointType"] == "prometheus"
     auth = endpoint.inputs["prometheusUserConfig"]
@@ -139,8 +139,8 @@ def test_prod_exposes_every_service_to_prometheus_with_a_secret_password(plan: P
     ]}
 
 
-def test_an_existing_endpoint_is_referred_to_by_project_and_id(plan: Plan, tmp_path: Path) -> None:
-    result = plan("dev", monitoring={"existingEndpoint": {"type": "datadog", "endpointId": EXISTING_ID}})
+def test_an_existing_endpoint_is_referred_to_by_project_and_id(run_stack: RunStack, tmp_path: Path) -> None:
+    result = run_stack("dev", monitoring={"existingEndpoint": {"type": "datadog", "endpointId": EXISTING_ID}})
     assert result.of_type(ENDPOINT) == []
     integrations = _metrics_integrations(result)
     assert len(integrations) == 3
@@ -150,18 +150,18 @@ def test_an_existing_endpoint_is_referred_to_by_project_and_id(plan: Plan, tmp_p
     }
 
 
-def test_stacks_without_monitoring_declare_and_export_nothing_of_it(plan: Plan) -> None:
-    result = plan("dev")
+def test_stacks_without_monitoring_declare_and_export_nothing_of_it(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert result.of_type(ENDPOINT) == [] and _metrics_integrations(result) == {}
     assert result.outputs["replicationLagMetrics"] == {"source->target": []}
 
 
-def test_a_renamed_cluster_keeps_its_metrics_integrations(plan: Plan) -> None:
+def test_a_renamed_cluster_keeps_its_metrics_integrations(run_stack: RunStack) -> None:
     raw = raw_config(ROOT / "Pulumi.dev.yaml")
     clusters = {("primary" if a == "source" else a): c for a, c in raw["clusters"].items()}
     clusters["primary"] = {**clusters["primary"], "serviceName": "source", "renamedFrom": "source"}
     flows = [{**f, "source": "primary"} for f in raw["flows"]]
-    result = plan("dev", clusters=clusters, flows=flows,
+    result = run_stack("dev", clusters=clusters, flows=flows,
                   monitoring={"existingEndpoint": {"type": "prometheus", "endpointId": EXISTING_ID}})
     renamed = result.named("monitoring-existing-kafka-primary")
     assert {urn.rsplit("::", 1)[-1] for urn in result.alias_urns(renamed)} == {"monitoring-existing-kafka-source"}

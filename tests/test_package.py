@@ -26,7 +26,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.errors import InputPropertiesError
 
 from replication import argsgen, config, config_keys, package, topology
-from replication.engine import PlanResult, Secret, run_program
+from replication.engine import RunResult, Secret, run_program
 from replication.topicmap import TopologyError
 from tests.conftest import ROOT, run_checked
 from tests.test_bad_config_catalog import CATALOG, DEV_TEXT, REGEX_CASES, Case
@@ -196,7 +196,7 @@ def hosted_program(project_output: bool) -> None:
         pulumi.export(key, value)
 
 
-def run_hosted(tmp_path: Path, stack: str, stack_file: Path, *, project_output: bool = False) -> PlanResult:
+def run_hosted(tmp_path: Path, stack: str, stack_file: Path, *, project_output: bool = False) -> RunResult:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
     (tmp_path / "__main__.py").write_text(
         f"from tests.test_package import hosted_program\n\nhosted_program(project_output={project_output})\n"
@@ -204,12 +204,12 @@ def run_hosted(tmp_path: Path, stack: str, stack_file: Path, *, project_output: 
     return run_program(stack, tmp_path, stack_file=stack_file)
 
 
-def _registrations(result: PlanResult) -> dict[str, dict[str, Any]]:
+def _registrations(result: RunResult) -> dict[str, dict[str, Any]]:
     # By URN: registrations are recorded as their RPCs arrive, whose order Pulumi does not fix.
     return {r.urn: dataclasses.asdict(r) for r in result.resources}
 
 
-def _said(result: PlanResult) -> list[tuple[str, str]]:
+def _said(result: RunResult) -> list[tuple[str, str]]:
     """What the run said to the user (the engine's debug lines follow RPC timing)."""
     return [log for log in result.logs if log[0] != "debug"]
 
@@ -268,7 +268,7 @@ def _catalog_config(case: Case) -> dict[str, Any]:
 def _model_refuses(raw: dict[str, Any]) -> bool:
     # Not the stack file's own traps (a repeated YAML key), which no other language can write.
     try:
-        topology.plan(config.parse(raw))
+        topology.resolve(config.parse(raw))
     except (config.ConfigError, TopologyError):
         return True
     return False

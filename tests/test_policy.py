@@ -19,7 +19,7 @@ from policy import __main__ as pack
 from policy import rules
 from replication import stacks
 from replication.policies import resources_of
-from tests.conftest import ROOT, Plan
+from tests.conftest import ROOT, RunStack
 from tests.test_config import dev_raw
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -53,21 +53,21 @@ def edit(resources: list[rules.Resource], name: str, **changes: Any) -> list[rul
 
 
 @pytest.mark.parametrize("stack", stacks.committed())
-def test_committed_stacks_pass_every_rule_with_their_pack_config(plan: Plan, stack: str) -> None:
+def test_committed_stacks_pass_every_rule_with_their_pack_config(run_stack: RunStack, stack: str) -> None:
     config = stacks.pack_config(stack)
-    assert violations(resources_of(plan(stack)), json.loads(config.read_text()) if config else None) == {}
+    assert violations(resources_of(run_stack(stack)), json.loads(config.read_text()) if config else None) == {}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
-def test_example_stacks_pass_every_rule(plan: Plan, example: Path) -> None:
-    assert violations(resources_of(plan(example.stem, stack_file=example))) == {}
+def test_example_stacks_pass_every_rule(run_stack: RunStack, example: Path) -> None:
+    assert violations(resources_of(run_stack(example.stem, stack_file=example))) == {}
 
 
 # --- protection ---------------------------------------------------------------------------------
 
 
-def test_required_protection_flags_every_unprotected_service_and_topic(plan: Plan) -> None:
-    found = violations(resources_of(plan("dev")), PROTECTED)
+def test_required_protection_flags_every_unprotected_service_and_topic(run_stack: RunStack) -> None:
+    found = violations(resources_of(run_stack("dev")), PROTECTED)
     assert sorted(found["protected-kafka-services"]) == [
         "mm-service: Aiven termination protection is off on a protected stack",
         "mm-service: not Pulumi-protected on a protected stack (protect: true)",
@@ -85,8 +85,8 @@ def test_required_protection_flags_every_unprotected_service_and_topic(plan: Pla
     ]
 
 
-def test_dev_is_not_protected_so_protection_rules_do_not_apply(plan: Plan) -> None:
-    assert not rules.protection_on(resources_of(plan("dev")), {})
+def test_dev_is_not_protected_so_protection_rules_do_not_apply(run_stack: RunStack) -> None:
+    assert not rules.protection_on(resources_of(run_stack("dev")), {})
 
 
 @pytest.mark.parametrize(
@@ -107,10 +107,10 @@ def test_dev_is_not_protected_so_protection_rules_do_not_apply(plan: Plan) -> No
     ],
 )
 def test_one_unprotected_resource_on_a_protected_stack(
-    plan: Plan, name: str, change: dict[str, Any], message: str
+    run_stack: RunStack, name: str, change: dict[str, Any], message: str
 ) -> None:
     # No policy config: the stack is known to be protected from its other services.
-    assert violations(edit(resources_of(plan("prod")), name, **change)) == {"protected-kafka-services": [message]}
+    assert violations(edit(resources_of(run_stack("prod")), name, **change)) == {"protected-kafka-services": [message]}
 
 
 @pytest.mark.parametrize(
@@ -143,8 +143,8 @@ def test_one_unprotected_resource_on_a_protected_stack(
         ),
     ],
 )
-def test_open_ip_filter_on_a_protected_stack(plan: Plan, name: str, user_config: dict[str, Any], message: str) -> None:
-    assert violations(edit(resources_of(plan("prod")), name, inputs=user_config)) == {"no-open-ip-filter": [message]}
+def test_open_ip_filter_on_a_protected_stack(run_stack: RunStack, name: str, user_config: dict[str, Any], message: str) -> None:
+    assert violations(edit(resources_of(run_stack("prod")), name, inputs=user_config)) == {"no-open-ip-filter": [message]}
 
 
 @pytest.mark.parametrize(
@@ -156,14 +156,14 @@ def test_open_ip_filter_on_a_protected_stack(plan: Plan, name: str, user_config:
         {"ipFilterObjects": [{"network": rules.UNKNOWN}]},
     ],
 )
-def test_ip_filter_known_only_after_up_is_not_judged(plan: Plan, user_config: Any) -> None:
-    resources = edit(resources_of(plan("prod")), "mm-service", inputs={"kafkaMirrormakerUserConfig": user_config})
+def test_ip_filter_known_only_after_up_is_not_judged(run_stack: RunStack, user_config: Any) -> None:
+    resources = edit(resources_of(run_stack("prod")), "mm-service", inputs={"kafkaMirrormakerUserConfig": user_config})
     assert violations(resources) == {}
 
 
-def test_open_ip_filter_is_allowed_without_protection(plan: Plan) -> None:
+def test_open_ip_filter_is_allowed_without_protection(run_stack: RunStack) -> None:
     resources = edit(
-        resources_of(plan("dev")),
+        resources_of(run_stack("dev")),
         "mm-service",
         inputs={"kafkaMirrormakerUserConfig": {"ipFilterStrings": ["0.0.0.0/0"]}},
     )
@@ -186,8 +186,8 @@ def _dev_flow_overrides(**flow: Any) -> dict[str, Any]:
         ([], "__consumer_offsets"),
     ],
 )
-def test_flows_must_exclude_internal_topics(plan: Plan, exclude: list[str], missed: str) -> None:
-    result = plan("dev", **_dev_flow_overrides(topicsExclude=exclude))
+def test_flows_must_exclude_internal_topics(run_stack: RunStack, exclude: list[str], missed: str) -> None:
+    result = run_stack("dev", **_dev_flow_overrides(topicsExclude=exclude))
     assert violations(resources_of(result)) == {
         "flows-exclude-internal-topics": [
             f"source-to-target-flow: topicsBlacklists {exclude!r} does not exclude internal topics such as {missed!r}; add '__.*'"
@@ -208,10 +208,10 @@ def test_unset_or_unparsable_exclusions_fail_and_unknown_ones_wait() -> None:
     assert check([rules.Resource("urn:x::f", rules.FLOW, {"topicsBlacklists": rules.UNKNOWN})], {}) == []
 
 
-def test_single_replica_topics_are_flagged(plan: Plan) -> None:
+def test_single_replica_topics_are_flagged(run_stack: RunStack) -> None:
     raw = dev_raw()
     raw["clusters"]["source"]["topics"]["topic-a"]["replication"] = 1
-    result = plan("dev", clusters=raw["clusters"], **_dev_flow_overrides(replicationFactor=1))
+    result = run_stack("dev", clusters=raw["clusters"], **_dev_flow_overrides(replicationFactor=1))
     assert violations(resources_of(result)) == {
         "topic-replication-at-least-2": [
             "source-topic-topic-a: replication 1 keeps a single copy; one broker failure loses data",
@@ -256,9 +256,9 @@ def test_no_cycle_without_an_identity_edge_back(last: rules.Resource) -> None:
     assert rules.no_identity_cycles([_flow("a-to-b", "a", "b"), _flow("b-to-c", "b", "c"), last], {}) == []
 
 
-def test_active_active_with_identity_is_a_cycle(plan: Plan) -> None:
+def test_active_active_with_identity_is_a_cycle(run_stack: RunStack) -> None:
     example = ROOT / "examples" / "active-active.yaml"
-    resources = resources_of(plan("active-active", stack_file=example))
+    resources = resources_of(run_stack("active-active", stack_file=example))
     flows = [r for r in resources if r.type == rules.FLOW]
     assert len(flows) == 2
     for f in flows:
@@ -268,10 +268,10 @@ def test_active_active_with_identity_is_a_cycle(plan: Plan) -> None:
     assert "between clusters eu, us" in found["no-identity-replication-cycles"][0]
 
 
-def test_unknown_aliases_are_read_from_the_integrations_they_depend_on(plan: Plan) -> None:
+def test_unknown_aliases_are_read_from_the_integrations_they_depend_on(run_stack: RunStack) -> None:
     # In a real preview of new flows the aliases are integration outputs, unknown until `up`.
     example = ROOT / "examples" / "active-active.yaml"
-    resources = resources_of(plan("active-active", stack_file=example))
+    resources = resources_of(run_stack("active-active", stack_file=example))
     for f in [r for r in resources if r.type == rules.FLOW]:
         assert f.property_dependencies["sourceCluster"], "the flow's alias comes from an integration"
         resources = edit(
@@ -315,8 +315,8 @@ class Reported(list[tuple[str, str | None]]):
         self.append((message, urn))
 
 
-def test_stack_policy_adapter_reports_with_urns(plan: Plan) -> None:
-    resources = resources_of(plan("dev"))
+def test_stack_policy_adapter_reports_with_urns(run_stack: RunStack) -> None:
+    resources = resources_of(run_stack("dev"))
     stack = [_policy_resource(r, _wire(dict(r.inputs))) for r in resources]
     reported = Reported()
     policy = _policies()["no-open-ip-filter"]
@@ -326,9 +326,9 @@ def test_stack_policy_adapter_reports_with_urns(plan: Plan) -> None:
     assert len(reported) == 3 and all(u for _, u in reported)
 
 
-def test_stack_policy_adapter_passes_property_dependencies(plan: Plan) -> None:
+def test_stack_policy_adapter_passes_property_dependencies(run_stack: RunStack) -> None:
     example = ROOT / "examples" / "active-active.yaml"
-    resources = resources_of(plan("active-active", stack_file=example))
+    resources = resources_of(run_stack("active-active", stack_file=example))
     flow_changes = {"replicationPolicyClass": IDENTITY, "sourceCluster": rules.UNKNOWN, "targetCluster": rules.UNKNOWN}
     stack = {
         r.urn: _policy_resource(r, _wire({**r.inputs, **flow_changes} if r.type == rules.FLOW else dict(r.inputs)))

@@ -14,7 +14,7 @@ import pytest
 from policy import rules
 from replication import cli, config, policies, stacks
 from replication.engine import Secret
-from tests.conftest import ROOT, Plan, git
+from tests.conftest import ROOT, RunStack, git
 from tests.test_config import dev_raw, errors_of
 
 OPEN_EXCLUDE = "flows-exclude-internal-topics"
@@ -24,9 +24,9 @@ EXCLUDE_MESSAGE = (
 PROD = json.loads((ROOT / "policy" / "protected-stack.json").read_text())
 
 
-def _no_exclusions(plan: Plan, stack: str) -> Any:
+def _no_exclusions(run_stack: RunStack, stack: str) -> Any:
     flows = [{**flow, "topicsExclude": []} for flow in _raw(stack)["flows"]]
-    return plan(stack, flows=flows)
+    return run_stack(stack, flows=flows)
 
 
 def _raw(stack: str) -> dict[str, Any]:
@@ -43,13 +43,13 @@ def _found(result: Any, pack_config: dict[str, Any]) -> list[tuple[str, str, str
 # --- levels -------------------------------------------------------------------------------------------
 
 
-def test_a_mandatory_rule_warns_in_an_unprotected_stack(plan: Plan) -> None:
-    assert _found(_no_exclusions(plan, "dev"), {}) == [(OPEN_EXCLUDE, "mandatory", EXCLUDE_MESSAGE, False)]
+def test_a_mandatory_rule_warns_in_an_unprotected_stack(run_stack: RunStack) -> None:
+    assert _found(_no_exclusions(run_stack, "dev"), {}) == [(OPEN_EXCLUDE, "mandatory", EXCLUDE_MESSAGE, False)]
 
 
-def test_a_mandatory_rule_is_an_error_in_a_protected_stack(plan: Plan) -> None:
+def test_a_mandatory_rule_is_an_error_in_a_protected_stack(run_stack: RunStack) -> None:
     # Protected by its pack config, and by its services' termination protection alone.
-    result = _no_exclusions(plan, "prod")
+    result = _no_exclusions(run_stack, "prod")
     assert _found(result, PROD) == [(OPEN_EXCLUDE, "mandatory", EXCLUDE_MESSAGE, True)]
     assert _found(result, {}) == [(OPEN_EXCLUDE, "mandatory", EXCLUDE_MESSAGE, True)]
 
@@ -65,17 +65,17 @@ def test_a_mandatory_rule_is_an_error_in_a_protected_stack(plan: Plan) -> None:
         ("prod", {"all": "advisory", OPEN_EXCLUDE: "mandatory"}, "mandatory", True),
     ],
 )
-def test_the_pack_config_sets_the_level(plan: Plan, stack: str, pack_config: dict[str, Any], level: str, error: bool) -> None:
-    assert _found(_no_exclusions(plan, stack), pack_config) == [(OPEN_EXCLUDE, level, EXCLUDE_MESSAGE, error)]
+def test_the_pack_config_sets_the_level(run_stack: RunStack, stack: str, pack_config: dict[str, Any], level: str, error: bool) -> None:
+    assert _found(_no_exclusions(run_stack, stack), pack_config) == [(OPEN_EXCLUDE, level, EXCLUDE_MESSAGE, error)]
 
 
-def test_a_disabled_rule_finds_nothing(plan: Plan) -> None:
-    assert _found(_no_exclusions(plan, "prod"), {OPEN_EXCLUDE: "disabled"}) == []
+def test_a_disabled_rule_finds_nothing(run_stack: RunStack) -> None:
+    assert _found(_no_exclusions(run_stack, "prod"), {OPEN_EXCLUDE: "disabled"}) == []
 
 
-def test_an_advisory_rule_warns_even_in_a_protected_stack(plan: Plan) -> None:
+def test_an_advisory_rule_warns_even_in_a_protected_stack(run_stack: RunStack) -> None:
     # The config refuses replication 1 in prod (minInsyncReplicas): a program change could still do it.
-    result = plan("prod")
+    result = run_stack("prod")
     flow = next(r for r in result.resources if r.type == rules.FLOW)
     result.resources[result.resources.index(flow)] = dataclasses.replace(flow, inputs={**flow.inputs, "replicationFactor": 1})
     assert _found(result, PROD) == [
@@ -84,9 +84,9 @@ def test_an_advisory_rule_warns_even_in_a_protected_stack(plan: Plan) -> None:
     ]
 
 
-def test_required_protection_makes_every_mandatory_finding_an_error(plan: Plan) -> None:
+def test_required_protection_makes_every_mandatory_finding_an_error(run_stack: RunStack) -> None:
     # dev run with prod's pack config: everything dev lacks for a protected stack is an error.
-    found = policies.check(plan("dev"), PROD)
+    found = policies.check(run_stack("dev"), PROD)
     assert {f.rule for f in found} == {"protected-kafka-services", "no-open-ip-filter"}
     assert all(f.error for f in found)
 
@@ -214,7 +214,7 @@ def test_open_families_is_the_union_of_the_networks(networks: list[str], familie
     ("networks", "family"), [(["0.0.0.0/1", "128.0.0.0/1"], "IPv4"), (["::/1", "8000::/1", "10.0.0.0/8"], "IPv6")]
 )
 def test_a_filter_open_in_pieces_is_open_in_the_config_and_in_the_pack(
-    plan: Plan, networks: list[str], family: str
+    run_stack: RunStack, networks: list[str], family: str
 ) -> None:
     raw = dev_raw()
     raw["mirrormakers"]["mm"]["ipFilter"] = networks
@@ -230,7 +230,7 @@ def test_a_filter_open_in_pieces_is_open_in_the_config_and_in_the_pack(
         "so it admits the whole internet (not allowed with protect: true)"
     ]
     # ...and the pack refuses it in a protected stack whose program let it through.
-    prod = policies.resources_of(plan("prod"))
+    prod = policies.resources_of(run_stack("prod"))
     mm = next(r for r in prod if r.type == rules.MIRRORMAKER)
     edited = [
         rules.Resource(r.urn, r.type, {**r.inputs, "kafkaMirrormakerUserConfig": {**r.inputs["kafkaMirrormakerUserConfig"], "ipFilterStrings": networks}}, r.protect)
@@ -261,8 +261,8 @@ def test_the_docs_show_the_level_table_of_the_code() -> None:
     assert f"-->\n{table}\n<!-- end: policy-levels -->" in docs
 
 
-def test_a_secret_input_is_judged_but_never_printed(plan: Plan) -> None:
-    result = plan("prod")
+def test_a_secret_input_is_judged_but_never_printed(run_stack: RunStack) -> None:
+    result = run_stack("prod")
     mm = next(r for r in result.resources if r.type == rules.MIRRORMAKER)
     index = result.resources.index(mm)
     networks = ["0.0.0.0/1", "128.0.0.0/1"]

@@ -9,7 +9,7 @@ import yaml
 
 from replication import config, render
 from replication.engine import ProgramError
-from tests.conftest import ROOT, Plan
+from tests.conftest import ROOT, RunStack
 from tests.test_config import dev_raw, errors_of
 
 SERVICES = ("aiven:index/kafka:Kafka", "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker")
@@ -27,8 +27,8 @@ def _with_filters(raw: dict[str, Any], source: Any, target: Any, mm: Any) -> dic
     return raw
 
 
-def test_prod_protects_services_and_topics(plan: Plan) -> None:
-    result = plan("prod")
+def test_prod_protects_services_and_topics(run_stack: RunStack) -> None:
+    result = run_stack("prod")
     services = [r for r in result.resources if r.type in SERVICES]
     topics = result.of_type(TOPIC)
     assert len(services) == 3 and len(topics) == 2
@@ -41,15 +41,15 @@ def test_prod_protects_services_and_topics(plan: Plan) -> None:
         assert "terminationProtection" not in r.inputs, r.name
 
 
-def test_integrations_and_flows_stay_unprotected_so_they_can_be_replaced(plan: Plan) -> None:
-    result = plan("prod")
+def test_integrations_and_flows_stay_unprotected_so_they_can_be_replaced(run_stack: RunStack) -> None:
+    result = run_stack("prod")
     for r in result.resources:
         if r.type.endswith((":ServiceIntegration", ":MirrorMakerReplicationFlow")):
             assert not r.protect and r.delete_before_replace, r.name
 
 
-def test_dev_is_unprotected_and_recipe_identical(plan: Plan) -> None:
-    result = plan("dev")
+def test_dev_is_unprotected_and_recipe_identical(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     for r in result.resources:
         assert not r.protect, r.name
         assert "terminationProtection" not in r.inputs, r.name
@@ -109,8 +109,8 @@ def test_without_protect_open_filters_are_warnings_not_errors() -> None:
     ]
 
 
-def test_program_logs_the_warnings_and_the_plan_prints_them(plan: Plan) -> None:
-    result = plan("dev")
+def test_program_logs_the_warnings_and_the_plan_prints_them(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     warnings = [msg for level, msg in result.logs if level == "warning"]
     assert [w.split(":", 2)[1] for w in warnings] == [
         "clusters.source.ipFilter",
@@ -124,10 +124,10 @@ def test_program_logs_the_warnings_and_the_plan_prints_them(plan: Plan) -> None:
     assert "warning: aiven-kafka-replication:mirrormakers.mm.ipFilter[0]: '0.0.0.0/0' admits the whole internet" in text
 
 
-def test_prod_has_no_safety_warnings(plan: Plan) -> None:
+def test_prod_has_no_safety_warnings(run_stack: RunStack) -> None:
     # Only that its Kafka 3.8 is deprecated by Aiven (upgrading prod is the operators' call).
     # (Its single-copy topic is a failover warning, not a safety one: tests/test_failover.py.)
-    warnings = [msg for level, msg in plan("prod").logs if level == "warning" and not msg.startswith("failover:")]
+    warnings = [msg for level, msg in run_stack("prod").logs if level == "warning" and not msg.startswith("failover:")]
     assert [w.split(":", 2)[1] for w in warnings] == ["clusters.source.kafkaVersion", "clusters.target.kafkaVersion"]
     assert all("'3.8' is deprecated by Aiven; current values: '3.9'" in w for w in warnings)
 
@@ -141,8 +141,8 @@ def test_program_stops_before_declaring_anything_with_protect_on_dev() -> None:
     assert info.value.partial is not None and info.value.partial.resources == []
 
 
-def test_turning_protect_off_unsets_termination_protection(plan: Plan) -> None:
-    result = plan("prod", protect=False)
+def test_turning_protect_off_unsets_termination_protection(run_stack: RunStack) -> None:
+    result = run_stack("prod", protect=False)
     for r in result.resources:
         assert not r.protect and "terminationProtection" not in r.inputs, r.name
 
@@ -193,8 +193,8 @@ def test_an_unmanaged_target_is_not_judged_open() -> None:
     assert [w for w in config.safety_warnings(cfg) if w.path.startswith("flows")] == []
 
 
-def test_the_crossing_warning_reaches_the_plan(plan: Plan) -> None:
-    result = plan("dev", clusters=_crossing_raw(EXISTING, None)["clusters"])
+def test_the_crossing_warning_reaches_the_plan(run_stack: RunStack) -> None:
+    result = run_stack("dev", clusters=_crossing_raw(EXISTING, None)["clusters"])
     warnings = [msg for level, msg in result.logs if level == "warning"]
     assert any(w.startswith("aiven-kafka-replication:flows[0]: copies data from 'source'") for w in warnings)
     assert "warning: aiven-kafka-replication:flows[0]: copies data from 'source'" in render.text(result)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from replication.engine import PlanResult, Secret
-from tests.conftest import Plan
+from replication.engine import RunResult, Secret
+from tests.conftest import RunStack
 
 RECIPE_EXCLUDES = [r".*[\-\.]internal", r".*\.replica", r"__.*"]
 
 
-def test_dev_declares_the_recipes_eight_resources(plan: Plan) -> None:
-    result = plan("dev")
+def test_dev_declares_the_recipes_eight_resources(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     aiven = sorted((r.type.rsplit(":", 1)[-1], r.name) for r in result.resources if r.is_aiven)
     assert aiven == [
         ("Kafka", "source-kafka"),
@@ -23,8 +23,8 @@ def test_dev_declares_the_recipes_eight_resources(plan: Plan) -> None:
     ]
 
 
-def test_kafka_services_have_the_recipes_settings(plan: Plan) -> None:
-    result = plan("dev")
+def test_kafka_services_have_the_recipes_settings(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     for alias in ("source", "target"):
         inputs = result.named(f"{alias}-kafka").inputs
         assert inputs == {
@@ -41,8 +41,8 @@ def test_kafka_services_have_the_recipes_settings(plan: Plan) -> None:
         }
 
 
-def test_topics_match_the_recipe(plan: Plan) -> None:
-    result = plan("dev")
+def test_topics_match_the_recipe(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert result.named("source-topic-topic-a").inputs == {
         "project": "my-aiven-project",
         "serviceName": "source",
@@ -54,8 +54,8 @@ def test_topics_match_the_recipe(plan: Plan) -> None:
     assert result.named("target-topic-topic-b").inputs["serviceName"] == "target"
 
 
-def test_mirrormaker_and_integrations_match_the_recipe(plan: Plan) -> None:
-    result = plan("dev")
+def test_mirrormaker_and_integrations_match_the_recipe(run_stack: RunStack) -> None:
+    result = run_stack("dev")
     assert result.named("mm-service").inputs == {
         "project": "my-aiven-project",
         "serviceName": "mm",
@@ -80,8 +80,8 @@ def test_mirrormaker_and_integrations_match_the_recipe(plan: Plan) -> None:
         }
 
 
-def test_flow_matches_the_recipe_with_explicit_defaults(plan: Plan) -> None:
-    inputs = plan("dev").named("source-to-target-flow").inputs
+def test_flow_matches_the_recipe_with_explicit_defaults(run_stack: RunStack) -> None:
+    inputs = run_stack("dev").named("source-to-target-flow").inputs
     assert inputs == {
         "project": "my-aiven-project",
         "serviceName": "mm",
@@ -101,8 +101,8 @@ def test_flow_matches_the_recipe_with_explicit_defaults(plan: Plan) -> None:
     }
 
 
-def test_stack_outputs(plan: Plan) -> None:
-    outputs = plan("dev").outputs
+def test_stack_outputs(run_stack: RunStack) -> None:
+    outputs = run_stack("dev").outputs
     assert outputs["clusterServiceNames"] == {"source": "source", "target": "target"}
     assert outputs["mirrormakerServiceNames"] == {"mm": "mm"}
     assert outputs["flows"] == [
@@ -114,18 +114,18 @@ def test_stack_outputs(plan: Plan) -> None:
     assert uris.value["source"].startswith("avnadmin:")
 
 
-def test_expected_topics_of_the_recipe(plan: Plan) -> None:
-    topics = plan("dev").outputs["expectedTopics"]
+def test_expected_topics_of_the_recipe(run_stack: RunStack) -> None:
+    topics = run_stack("dev").outputs["expectedTopics"]
     assert "topic-b" in topics["target"] and "source.topic-a" in topics["target"]
     assert "heartbeats" in topics["target"]
     assert "topic-b" not in topics["source"], "the flow is one-way"
     assert topics["source"] == ["topic-a"]
 
 
-def test_prod_stack_is_isolated_from_dev(plan: Plan) -> None:
-    dev, prod = plan("dev"), plan("prod")
+def test_prod_stack_is_isolated_from_dev(run_stack: RunStack) -> None:
+    dev, prod = run_stack("dev"), run_stack("prod")
 
-    def names(r: PlanResult) -> set[str]:
+    def names(r: RunResult) -> set[str]:
         return {x.inputs["serviceName"] for x in r.resources if x.type.endswith((":Kafka", ":KafkaMirrorMaker"))}
 
     assert not names(dev) & names(prod), "prod must not reuse dev's service names in a shared project"

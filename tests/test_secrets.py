@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from replication import cli, engine, stackfile
-from replication.engine import PlanResult, Registration, Secret, Unknown
+from replication.engine import Registration, RunResult, Secret, Unknown
 from tests.conftest import ROOT, git, run_checked
 from tests.contract import contract
 
@@ -73,7 +73,7 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
 
 
-def provider_secret_values(result: PlanResult) -> set[str]:
+def provider_secret_values(result: RunResult) -> set[str]:
     """What the provider would return, for each declared resource, in its secret properties."""
     marked = secret_properties()
     values: set[str] = set()
@@ -123,7 +123,7 @@ def secret_carriers(value: Any, secrets: set[str], in_secret: bool = False) -> i
     return int(in_secret and isinstance(value, str) and any(s in value for s in secrets))
 
 
-def leaks_of(result: PlanResult, secrets: set[str]) -> list[str]:
+def leaks_of(result: RunResult, secrets: set[str]) -> list[str]:
     leaks = [leak for key, value in result.outputs.items() for leak in plain_leaks(value, secrets, f"output {key}")]
     leaks += [leak for r in result.resources for leak in plain_leaks(dict(r.inputs), secrets, f"{r.name} input")]
     return leaks
@@ -246,7 +246,7 @@ def test_the_leak_check_fails_on_an_exported_plain_uri() -> None:
         protect=False, delete_before_replace=False, import_id=None, aliases=(), retain_on_delete=False,
         ignore_changes=(), additional_secret_outputs=(),
     )
-    result = PlanResult(project="p", stack="dev", resources=[reg])
+    result = RunResult(project="p", stack="dev", resources=[reg])
     uri = "avnadmin:mock-password@k-p.aivencloud.com:12345"
     secrets = provider_secret_values(result)
     assert uri in secrets

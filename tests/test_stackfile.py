@@ -335,7 +335,7 @@ def test_load_stack_files_names_the_project_on_stack_errors() -> None:
 def test_an_unexpected_exception_is_one_line_without_its_message(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def crash(*args: object, **kwargs: object) -> engine.PlanResult:
+    def crash(*args: object, **kwargs: object) -> engine.RunResult:
         raise RuntimeError("the password is hunter2")
 
     monkeypatch.setattr(engine, "run_program", crash)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from replication import config
-from replication.engine import PlanResult, ProgramError, Secret, run_program
+from replication.engine import ProgramError, RunResult, Secret, run_program
 from replication.stackfile import load_stack_files
-from tests.conftest import ROOT, Plan
+from tests.conftest import ROOT, RunStack
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
@@ -21,11 +21,11 @@ def example(name: str) -> Path:
     return ROOT / "examples" / f"{name}.yaml"
 
 
-def names_of(result: PlanResult, kind: str) -> list[str]:
+def names_of(result: RunResult, kind: str) -> list[str]:
     return sorted(r.name for r in result.resources if r.type.endswith(f":{kind}"))
 
 
-def dep_names(result: PlanResult, name: str, prop: str) -> set[str]:
+def dep_names(result: RunResult, name: str, prop: str) -> set[str]:
     index = result.by_urn()
     return {index[u].name for u in result.named(name).property_dependencies[prop]}
 
@@ -37,31 +37,31 @@ def test_one_example_per_topology() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_every_example_plans_within_three_waves(plan: Plan, path: Path) -> None:
-    result = plan(path.stem, stack_file=path)  # the fixture checks the provider contract
+def test_every_example_plans_within_three_waves(run_stack: RunStack, path: Path) -> None:
+    result = run_stack(path.stem, stack_file=path)  # the fixture checks the provider contract
     assert result.resources
     assert max(result.waves().values()) <= 3
 
 
-def test_one_way_example_is_the_recipe(plan: Plan) -> None:
-    recipe = plan("dev")
-    one_way = plan("one-way", stack_file=example("one-way"))
+def test_one_way_example_is_the_recipe(run_stack: RunStack) -> None:
+    recipe = run_stack("dev")
+    one_way = run_stack("one-way", stack_file=example("one-way"))
 
-    def strip(r: PlanResult) -> list[tuple[str, str, dict[str, Any]]]:  # order of registration varies
+    def strip(r: RunResult) -> list[tuple[str, str, dict[str, Any]]]:  # order of registration varies
         return sorted((x.type, x.name, dict(x.inputs)) for x in r.resources)
 
     assert strip(one_way) == strip(recipe)
 
 
-def test_one_integration_per_mirrormaker_and_cluster(plan: Plan) -> None:
-    fan_in = plan("fan-in", stack_file=example("fan-in"))
+def test_one_integration_per_mirrormaker_and_cluster(run_stack: RunStack) -> None:
+    fan_in = run_stack("fan-in", stack_file=example("fan-in"))
     assert names_of(fan_in, "ServiceIntegration") == [
         "mm-central-integration-central",
         "mm-central-integration-edge-ap",
         "mm-central-integration-edge-eu",
         "mm-central-integration-edge-us",
     ]
-    active = plan("active-active", stack_file=example("active-active"))
+    active = run_stack("active-active", stack_file=example("active-active"))
     # Its metrics integrations (monitoring-...) are not MirrorMaker's.
     assert [n for n in names_of(active, "ServiceIntegration") if not n.startswith("monitoring-")] == [
         "mm-eu-integration-eu", "mm-eu-integration-us", "mm-us-integration-eu", "mm-us-integration-us",
@@ -72,8 +72,8 @@ def test_one_integration_per_mirrormaker_and_cluster(plan: Plan) -> None:
     assert active.named("eu-to-us-flow").inputs["serviceName"] == "mm-us"
 
 
-def test_existing_cluster_is_attached_not_created(plan: Plan) -> None:
-    result = plan("fan-in", stack_file=example("fan-in"))
+def test_existing_cluster_is_attached_not_created(run_stack: RunStack) -> None:
+    result = run_stack("fan-in", stack_file=example("fan-in"))
     assert names_of(result, "Kafka") == ["edge-ap-kafka", "edge-eu-kafka", "edge-us-kafka"]
     integration = result.named("mm-central-integration-central")
     assert integration.inputs["sourceServiceName"] == "analytics-kafka"
@@ -84,8 +84,8 @@ def test_existing_cluster_is_attached_not_created(plan: Plan) -> None:
     assert result.outputs["clusterServiceNames"]["central"] == "analytics-kafka"
 
 
-def test_external_cluster_goes_through_an_endpoint(plan: Plan) -> None:
-    result = plan("migration", stack_file=example("migration"))
+def test_external_cluster_goes_through_an_endpoint(run_stack: RunStack) -> None:
+    result = run_stack("migration", stack_file=example("migration"))
     assert names_of(result, "Kafka") == ["aiven-kafka"]
     endpoint = result.named("onprem-endpoint")
     assert endpoint.type == "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
@@ -109,7 +109,7 @@ def test_external_cluster_goes_through_an_endpoint(plan: Plan) -> None:
     assert flow["offsetSyncsTopicLocation"] == "target"
 
 
-def test_every_flow_option_reaches_the_provider(plan: Plan) -> None:
+def test_every_flow_option_reaches_the_provider(run_stack: RunStack) -> None:
     flow = {
         "source": "source", "target": "target", "mirrormaker": "mm",
         "topics": ["orders.*"], "topicsExclude": ["orders\\.tmp"],
@@ -120,7 +120,7 @@ def test_every_flow_option_reaches_the_provider(plan: Plan) -> None:
         "exactlyOnceDelivery": True, "configPropertiesExclude": ["retention\\..*"],
         "followerFetching": True, "offsetLagMax": 500, "enabled": False,
     }
-    inputs = plan("dev", flows=[flow]).named("source-to-target-flow").inputs
+    inputs = run_stack("dev", flows=[flow]).named("source-to-target-flow").inputs
     assert {k: v for k, v in inputs.items() if k not in ("project", "serviceName", "sourceCluster", "targetCluster")} == {
         "topics": ["orders.*"],
         "topicsBlacklists": ["orders\\.tmp"],
@@ -139,15 +139,15 @@ def test_every_flow_option_reaches_the_provider(plan: Plan) -> None:
     }
 
 
-def test_expected_topics_of_the_examples(plan: Plan) -> None:
-    chain = plan("chain", stack_file=example("chain")).outputs["expectedTopics"]
+def test_expected_topics_of_the_examples(run_stack: RunStack) -> None:
+    chain = run_stack("chain", stack_file=example("chain")).outputs["expectedTopics"]
     assert "eu.orders" in chain["us"] and "us.eu.orders" in chain["ap"] and "us.invoices" in chain["ap"]
     assert "orders" not in chain["ap"]
-    fan_in = plan("fan-in", stack_file=example("fan-in")).outputs["expectedTopics"]
+    fan_in = run_stack("fan-in", stack_file=example("fan-in")).outputs["expectedTopics"]
     assert {"edge-eu.clicks", "edge-us.clicks", "edge-ap.clicks", "reports"} <= set(fan_in["central"])
-    migration = plan("migration", stack_file=example("migration")).outputs["expectedTopics"]
+    migration = run_stack("migration", stack_file=example("migration")).outputs["expectedTopics"]
     assert {"orders", "customers", "shipments"} <= set(migration["aiven"])
-    active = plan("active-active", stack_file=example("active-active")).outputs["expectedTopics"]
+    active = run_stack("active-active", stack_file=example("active-active")).outputs["expectedTopics"]
     assert "us.orders" in active["eu"] and "eu.orders" in active["us"]
     assert not any(t.startswith(("eu.us.", "us.eu.")) for t in active["eu"] + active["us"]), "cycle check"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from replication.engine import PlanResult, run_program
+from replication.engine import RunResult, run_program
 from replication.stacks import committed
 from tests.conftest import ROOT, run_checked
 
@@ -83,7 +83,7 @@ class UrnChanges:
         return "\n".join(lines)
 
 
-def compare(snapshot: list[str], result: PlanResult) -> UrnChanges:
+def compare(snapshot: list[str], result: RunResult) -> UrnChanges:
     """Classify the differences between a snapshot's URNs and a plan's."""
     index = result.by_urn()
     pinned = set(snapshot)
@@ -99,11 +99,11 @@ def compare(snapshot: list[str], result: PlanResult) -> UrnChanges:
     return changes
 
 
-def snapshot_of(result: PlanResult) -> list[str]:
+def snapshot_of(result: RunResult) -> list[str]:
     return sorted(r.urn for r in result.resources)
 
 
-def write_snapshot(path: Path, stack: Stack, result: PlanResult, root: Path = ROOT) -> None:
+def write_snapshot(path: Path, stack: Stack, result: RunResult, root: Path = ROOT) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "stack": stack.name,
@@ -182,7 +182,7 @@ OLD_COMPONENT = "urn:pulumi:test::probe::aiven-kafka-replication:index:KafkaClus
 OLD_CHILD = "urn:pulumi:test::probe::aiven-kafka-replication:index:KafkaCluster$aiven:index/kafka:Kafka::source-kafka"
 
 
-def _run(tmp_path: Path, version: str, **fields: str) -> PlanResult:
+def _run(tmp_path: Path, version: str, **fields: str) -> RunResult:
     program = tmp_path / version
     program.mkdir()
     (program / "Pulumi.yaml").write_text("name: probe\nruntime: python\n")

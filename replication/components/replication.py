@@ -42,8 +42,8 @@ class InvalidArgs(pulumi.RunError):
         super().__init__(f"invalid Replication args:\n{error}")
 
 
-def load(args: ReplicationArgs) -> topology.TopologyPlan:
-    """Validate the Args with the stack config model and plan the topology, or raise :class:`InvalidArgs`."""
+def load(args: ReplicationArgs) -> topology.Topology:
+    """Validate the Args with the stack config model and resolve the topology, or raise :class:`InvalidArgs`."""
     raw = config_keys.to_config(dict(args))
     try:
         if _unknown(raw.get("project")):
@@ -59,7 +59,7 @@ def load(args: ReplicationArgs) -> topology.TopologyPlan:
             )])
         if isinstance(credentials, dict):
             raw["credentials"] = {k: _UNKNOWN_SECRET if _unknown(v) else v for k, v in credentials.items()}
-        return topology.plan(config.parse(raw))
+        return topology.resolve(config.parse(raw))
     except (config.ConfigError, TopologyError) as err:
         raise InvalidArgs(err) from None
 
@@ -94,10 +94,10 @@ class Replication(pulumi.ComponentResource):
     """For each cluster assumed lost, where each of its topics survives: `clusters`, `warnings`, `protected`."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        plan = load(args)
+        resolved = load(args)
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
-        cfg = plan.config
-        warnings = [*config.safety_warnings(cfg), *plan.topic_warnings, *plan.access.warnings,
+        cfg = resolved.config
+        warnings = [*config.safety_warnings(cfg), *resolved.topic_warnings, *resolved.access.warnings,
                     *config.schema_warnings(cfg)]
         for warning in warnings:
             pulumi.log.warn(str(warning), resource=self)
@@ -167,7 +167,7 @@ class Replication(pulumi.ComponentResource):
                 reach[alias] = ClusterAttachment(service_name=cluster.resolved_service_name(alias))
 
         self.mirrormakers: dict[str, MirrorMaker] = {}
-        for mm in plan.mirrormakers:
+        for mm in resolved.mirrormakers:
             spec = cfg.mirrormakers[mm.key]
             self.mirrormakers[mm.key] = MirrorMaker(
                 mm.key,
@@ -198,7 +198,7 @@ class Replication(pulumi.ComponentResource):
 
         self.flow_resources: dict[str, ReplicationFlow] = {}
         self.flows = []
-        for mm in plan.mirrormakers:
+        for mm in resolved.mirrormakers:
             runner = self.mirrormakers[mm.key]
             for flow in mm.flows:
                 was = {end: cfg.clusters[end].renamed_from for end in (flow.source, flow.target)}
@@ -230,7 +230,7 @@ class Replication(pulumi.ComponentResource):
                 )
 
         self.user_resources: dict[str, UserAccess] = {}
-        for user in plan.access.users:
+        for user in resolved.access.users:
             self.user_resources[user.username] = UserAccess(
                 f"user-{user.username}",
                 UserAccessArgs(
@@ -251,7 +251,7 @@ class Replication(pulumi.ComponentResource):
                     for a in user.acls
                 ],
             }
-            for user in plan.access.users
+            for user in resolved.access.users
         }
         self.user_passwords = pulumi.Output.secret(
             pulumi.Output.all(**{name: u.password for name, u in self.user_resources.items()}).apply(dict)
@@ -279,8 +279,8 @@ class Replication(pulumi.ComponentResource):
                 child,
             )
         self.replication_lag_metrics = metrics.lag_metrics(cfg)
-        duplicates = [d.message() for d in duplicate_copies.duplicate_flows(plan.lineage)]
-        fmap = failover.build(cfg, plan.lineage, plan.access, self.replication_lag_metrics, duplicates)
+        duplicates = [d.message() for d in duplicate_copies.duplicate_flows(resolved.lineage)]
+        fmap = failover.build(cfg, resolved.lineage, resolved.access, self.replication_lag_metrics, duplicates)
         self.failover_map = fmap.as_dict()
         for line in fmap.warnings():
             pulumi.log.warn(line, resource=self)
@@ -294,8 +294,8 @@ class Replication(pulumi.ComponentResource):
         self.mirrormaker_service_names = pulumi.Output.all(
             **{key: m.service_name for key, m in self.mirrormakers.items()}
         ).apply(dict)
-        self.expected_topics = plan.topic_map.as_dict()
-        self.topic_origins = plan.topic_map.origins()
+        self.expected_topics = resolved.topic_map.as_dict()
+        self.topic_origins = resolved.topic_map.origins()
 
         self.register_outputs(
             {

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aiven as aiven
 
-from replication.access import UserPlan
+from replication.access import ResolvedUser
 from replication.components.renaming import previous
 
 
@@ -18,7 +18,7 @@ class UserAccessArgs:
 
     project: pulumi.Input[str]
     """Aiven project of the clusters."""
-    user: UserPlan
+    user: ResolvedUser
     """The user, the clusters it exists on (first: where a generated password is made) and its ACL entries.
     Child names follow :func:`replication.access.resource_names`, which checks they are unique."""
     service_names: Mapping[str, pulumi.Input[str]]
