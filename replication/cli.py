@@ -200,7 +200,10 @@ def _fail(err: Exception, args: argparse.Namespace) -> int:
     """Exit 2 for bad input: the error on stderr, each line safe for a terminal. With
     `--format markdown`, stdout gets the stack's section saying so, the error in a block it cannot
     leave, so a workflow can paste stdout whatever the exit code."""
-    message = "\n".join(escape.line(part) for part in f"error: {err}".split("\n"))
+    # One `error:` line per issue; indented lines belong to the line above them.
+    message = "\n".join(
+        escape.line(part if part[:1].isspace() else f"error: {part}") for part in str(err).split("\n")
+    )
     print(message, file=sys.stderr)
     if args.format == "markdown":
         sys.stdout.write(markdown.error(args.command, args.stack, message))

@@ -30,7 +30,7 @@ from replication.plandoc import RunResult as RunResult
 from replication.plandoc import Secret as Secret
 from replication.plandoc import Unknown as Unknown
 from replication.plandoc import make_urn as make_urn
-from replication.stackfile import StackFileError, encode
+from replication.stackfile import StackFileError, encode, safe_name
 
 # Re-exported: callers read stack files through the engine too.
 from replication.stackfile import StackFiles as StackFiles
@@ -282,6 +282,9 @@ def run_program(
         with _fewer_collections():
             contextvars.copy_context().run(isolated)
     except pulumi.RunError as err:
-        raise ProgramError(str(err), result) from None
+        # The program's errors are config errors, one line per issue: each names the file.
+        name = safe_name((stack_file or program_dir / f"Pulumi.{stack}.yaml").name)
+        lines = str(err).splitlines() or ["the program stopped"]
+        raise ProgramError("\n".join(f"{name}: {line}" for line in lines), result) from None
     return result
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pulumi
 
-from replication import config, config_keys
+from replication import config, config_keys, stack_limits
 from replication.args import ReplicationArgs
 from replication.components.replication import InvalidArgs, Replication
 
@@ -54,15 +54,17 @@ def main() -> Replication:
     """Declare the stack with the public component, from the stack config. Returns the component
     (tests inspect it)."""
     raw, secret_keys = read_raw_config()
-    issues = config.check_stack_secrets(raw, secret_keys)
+    # Bounds on the work first: a few kilobytes can declare minutes of it.
+    issues = stack_limits.check(raw) or config.check_stack_secrets(raw, secret_keys)
     if issues:
         # RunError ends the program with the message only: no traceback for a config mistake.
-        raise pulumi.RunError("invalid stack config:\n" + "\n".join(map(str, issues)))
+        # One line per issue, each naming its key; the engine prefixes the stack file's name.
+        raise pulumi.RunError("\n".join(map(str, issues)))
     try:
         # Credentials arrive as plain strings: the component keeps each a secret Output.
         replication = Replication("replication", cast(ReplicationArgs, config_keys.to_args(raw)))
     except InvalidArgs as err:
-        raise pulumi.RunError(f"invalid stack config:\n{err.error}") from None
+        raise pulumi.RunError(err.error) from None
     pulumi.export("clusterServiceNames", replication.cluster_service_names)
     pulumi.export("clusterServiceUris", replication.cluster_service_uris)
     pulumi.export("mirrormakerServiceNames", replication.mirrormaker_service_names)

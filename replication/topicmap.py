@@ -314,7 +314,8 @@ def predict(
             total += 1
             if total > max_topics:
                 raise TopologyError(
-                    f"the topic map grows past {max_topics} topics (latest: {_q(remote)} on {_q(flow.target)} via"
+                    f"the topic map grows past {max_topics:,} topics, the most a stack may hold"
+                    f" (latest: {_q(remote)} on {_q(flow.target)} via"
                     f" flow {flow.name}): the flows copy topics along too many paths; narrow their topics"
                     " filters, for example to local topics with '[^.]+'"
                 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replication import topicmap, topicrules
+from replication import stack_limits, topicmap, topicrules
 from replication.access import ResolvedAccess, resolve_access
 from replication.config import ConfigError, ConfigIssue, FlowSpec, StackConfig
 from replication.lineage import Lineage
@@ -80,7 +80,7 @@ def resolve(cfg: StackConfig) -> Topology:
     )
     declared = {alias: cluster.declared_topics() for alias, cluster in cfg.clusters.items()}
     flows = topic_map_flows(cfg)
-    topic_map = topicmap.predict(declared, flows)
+    topic_map = topicmap.predict(declared, flows, max_topics=stack_limits.MAX_PREDICTED_TOPICS)
     topic_rules = topicrules.check(cfg, topic_map)
     if topic_rules.errors:
         raise ConfigError(topic_rules.errors)

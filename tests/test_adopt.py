@@ -149,8 +149,8 @@ def test_adopt_needs_the_endpoint_id_of_external_clusters() -> None:
     adopt = {"integrations": MIGRATION_ADOPT["integrations"]}
     with pytest.raises(ProgramError) as info:
         run_checked("migration", stack_file=MIGRATION, adopt=adopt)
-    assert str(info.value).splitlines()[1:] == [
-        "aiven-kafka-replication:adopt.endpoints.onprem: required in adopt mode: the ID of external cluster 'onprem''s integration endpoint"
+    assert str(info.value).splitlines() == [
+        f"{MIGRATION.name}: aiven-kafka-replication:adopt.endpoints.onprem: required in adopt mode: the ID of external cluster 'onprem''s integration endpoint"
     ]
     assert info.value.partial is not None and info.value.partial.resources == []
 

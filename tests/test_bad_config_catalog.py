@@ -333,9 +333,10 @@ def _run_bad(tmp_path: Path, case: Case) -> list[str]:
         run_program("bad", ROOT, stack_file=bad)
     partial = info.value.partial
     assert partial is not None and partial.resources == [], "a config error must stop before any resource"
-    header, *lines = str(info.value).splitlines()
-    assert header == "invalid stack config:"
-    return lines
+    lines = str(info.value).splitlines()
+    # One line per issue, each starting with the stack file's name.
+    assert all(line.startswith("Pulumi.bad.yaml: ") for line in lines), lines
+    return [line.removeprefix("Pulumi.bad.yaml: ") for line in lines]
 
 
 @pytest.mark.parametrize("case", CATALOG + REGEX_CASES, ids=lambda c: c.id)

@@ -238,8 +238,7 @@ def test_a_secure_value_outside_credentials_is_refused_once_naming_the_key() -> 
     with pytest.raises(engine.ProgramError) as info:
         engine.run_program("x", ROOT, stack_file=_write(doc))
     assert str(info.value).splitlines() == [
-        "invalid stack config:",
-        f"{NS}:clusters: holds a secret (a `secure:` value) but must not be one: it names services, topics and "
+        f"Pulumi.x.yaml: {NS}:clusters: holds a secret (a `secure:` value) but must not be one: it names services, topics and "
         "flows that every plan shows, and Pulumi marks the whole key secret; keep secrets in "
         f"{NS}:credentials and name the entry (external.saslPassword, external.sslClientKey, "
         "external.saslUsernameCredential)",
@@ -389,8 +388,8 @@ def test_credentials_as_one_ciphertext_are_refused_offline_saying_why() -> None:
     assert refused == "credentials"
     with pytest.raises(engine.ProgramError) as info:
         engine.run_program("x", ROOT, stack_file=_write(doc))
-    assert str(info.value).splitlines()[1:] == [
-        f"{NS}:credentials: is one `secure:` value for the whole map, which the offline plan cannot decrypt; set "
+    assert str(info.value).splitlines() == [
+        f"Pulumi.x.yaml: {NS}:credentials: is one `secure:` value for the whole map, which the offline plan cannot decrypt; set "
         f"each entry as its own secret: `pulumi config set --secret --path '{NS}:credentials.<name>' <value>`"
     ]
 

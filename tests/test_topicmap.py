@@ -386,7 +386,7 @@ def test_too_long_a_name_is_refused() -> None:
 
 def test_too_many_topics_is_refused() -> None:
     message = refused_with_cap({"a": [f"t{i}" for i in range(10)]}, [flow("a", "b"), flow("b", "c")], cap=15)
-    assert message.startswith("the topic map grows past 15 topics (latest: ")
+    assert message.startswith("the topic map grows past 15 topics, the most a stack may hold (latest: ")
 
 
 def refused_with_cap(declared: dict[str, list[str]], flows: list[FlowSpec], cap: int) -> str:

@@ -261,7 +261,7 @@ def _stack(tmp_path: Path, raw: dict[str, Any]) -> Path:
 def test_refused_before_any_resource(tmp_path: Path, edit: Any, line: str) -> None:
     with pytest.raises(ProgramError) as info:
         run_program("rules", ROOT, stack_file=_stack(tmp_path, edit(dev())))
-    assert str(info.value).splitlines() == ["invalid stack config:", f"{NS}:{line}"]
+    assert str(info.value).splitlines() == [f"Pulumi.rules.yaml: {NS}:{line}"]
     assert info.value.partial is not None and info.value.partial.resources == []
 
 

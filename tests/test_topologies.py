@@ -269,7 +269,7 @@ def test_identity_active_active_is_refused() -> None:
         {"source": "target", "target": "source", "replicationPolicy": "identity", "topics": ["topic-b"]},
     ]
     assert _refused(flows=flows) == (
-        "invalid stack config:\nidentity-policy flows form a cycle source->target->source: identity keeps topic "
+        "Pulumi.dev.yaml: identity-policy flows form a cycle source->target->source: identity keeps topic "
         "names, so MirrorMaker cannot detect the loop and would copy records forever; use the default policy on "
         "at least one flow of the cycle"
     )
@@ -282,7 +282,7 @@ def test_identity_fan_in_of_the_same_topic_is_refused() -> None:
     with pytest.raises(ProgramError) as info:
         run_program("fan-in", ROOT, stack_file=example("fan-in"), config_overrides={"flows": raw["flows"]})
     assert str(info.value) == (
-        "invalid stack config:\nflows edge-eu->central and edge-us->central would both write topic 'clicks' into "
+        "fan-in.yaml: flows edge-eu->central and edge-us->central would both write topic 'clicks' into "
         "cluster 'central': the two streams would interleave"
     )
 
@@ -292,7 +292,7 @@ def test_replicated_topic_colliding_with_a_declared_one_is_refused() -> None:
     clusters = raw_of(example("one-way"))["clusters"]
     clusters["target"]["topics"]["topic-a"] = {"partitions": 3, "replication": 2}
     assert _refused(flows=flows, clusters=clusters) == (
-        "invalid stack config:\nflow source->target would write topic 'topic-a' into cluster 'target', which "
+        "Pulumi.dev.yaml: flow source->target would write topic 'topic-a' into cluster 'target', which "
         "declares a topic 'topic-a' of its own: the two streams would interleave"
     )
 
@@ -305,5 +305,5 @@ def test_a_loop_that_never_settles_is_refused() -> None:
     clusters = raw_of(example("one-way"))["clusters"]
     clusters["target"]["topics"] = {}
     message = _refused(flows=flows, clusters=clusters)
-    assert message.startswith("invalid stack config:\nreplication never settles: topic names keep growing")
+    assert message.startswith("Pulumi.dev.yaml: replication never settles: topic names keep growing")
     assert "source->target" in message and "target->source" in message
