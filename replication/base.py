@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from replication import engine, plandoc
+from replication import engine, escape, plandoc, stack_limits, stackfile
 
 Planner = Literal["reused", "in-process", "subprocess"]
 
@@ -105,6 +105,25 @@ def resolve_commit(top: Path, ref: str) -> str:
     return proc.stdout.strip()
 
 
+def checked_text(data: bytes, name: str) -> str:
+    """The base stack file's bytes as text, once they pass the head's safe loader and its limits
+    (:mod:`replication.stackfile`) and the limits on what a stack may declare
+    (:mod:`replication.stack_limits`), whichever code plans it. `name` names it in the one line
+    per problem: file, line, column."""
+    try:
+        document = stackfile.parse(data, name)
+    except stackfile.StackFileError as err:
+        raise BaseError(str(err)) from None
+    values = document.get("config") if isinstance(document, dict) else None
+    if isinstance(values, dict):
+        ours = {k.rpartition(":")[2]: v for k, v in values.items()
+                if k.startswith(f"{stack_limits.NAMESPACE}:") or ":" not in k}
+        issues = stack_limits.check(ours)
+        if issues:
+            raise BaseError("\n".join(f"{name}: {issue}" for issue in issues))
+    return data.decode("utf-8-sig")
+
+
 def config_at(ref: str, stack_file: Path, top: Path | None) -> BaseConfig:
     """The stack file's content at `ref` in its repository `top` (None when absent there)."""
     if top is None:
@@ -115,21 +134,30 @@ def config_at(ref: str, stack_file: Path, top: Path | None) -> BaseConfig:
     commit = resolve_commit(top, ref)
     relative = stack_file.resolve().relative_to(top).as_posix()
     origin = f"{relative} at {ref} in {top}"
-    proc = _git(top, "cat-file", "blob", f"{commit}:{relative}")
-    if proc.returncode != 0:
+    name = stackfile.safe_name(f"{stack_file.name} at {ref}")
+    size = _git(top, "cat-file", "-s", f"{commit}:{relative}")
+    if size.returncode != 0:
         exists = _git(top, "cat-file", "-e", f"{commit}:{relative}")
         if exists.returncode == 0:  # present but unreadable: never mistake it for a new stack
-            raise BaseError(f"cannot read {origin}: {proc.stderr.strip()}")
+            raise BaseError(f"cannot read {origin}: {size.stderr.strip()}")
         return BaseConfig(None, origin)
-    return BaseConfig(proc.stdout, origin)
+    if int(size.stdout) > stackfile.MAX_BYTES:  # refused before git hands it over
+        raise BaseError(f"{name}:1:1: {stackfile.too_large(int(size.stdout))}")
+    blob = ["git", "cat-file", "blob", f"{commit}:{relative}"]
+    proc = subprocess.run(blob, cwd=top, capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise BaseError(f"cannot read {origin}: {proc.stderr.decode(errors='replace').strip()}")
+    return BaseConfig(checked_text(proc.stdout, name), origin)
 
 
 def config_file(path: Path) -> BaseConfig:
     """A base version given as a file (`--base-config`)."""
     try:
-        return BaseConfig(path.read_text(), f"{path} (--base-config)")
+        with path.open("rb") as f:
+            data = f.read(stackfile.MAX_BYTES + 1)  # no further: /dev/zero ends here
     except OSError as err:
         raise BaseError(f"--base-config {path}: cannot read it: {err.strerror or err}") from None
+    return BaseConfig(checked_text(data, stackfile.safe_name(path.name)), f"{path} (--base-config)")
 
 
 def is_code(relative: str) -> bool:
@@ -156,7 +184,48 @@ def code_changes(top: Path, commit: str, project_dir: Path) -> list[str]:
 
 
 def _failed(stack: str, label: str, message: str) -> BaseError:
-    return BaseError(f"planning {stack} at {label} failed:\n{message.strip().removeprefix('error: ')}")
+    """This process's own errors (safe lines, one per issue), each saying it is the base's."""
+    lines = [line.removeprefix("error: ") for line in message.strip().splitlines()]
+    return BaseError("\n".join(f"the base of {stack} ({label}) fails to plan: {line}" for line in lines))
+
+
+#: Key names whose values may be secrets, masked in what the base's own code says.
+_SECRET_KEY_WORDS = ("pass", "secret", "key", "token", "credential", "cert", "secure", "user")
+
+
+def _base_values(text: str) -> set[str]:
+    """The values of the base stack file that a line from other code must not repeat: every value
+    under `credentials` or a key whose name suggests a secret, and every long value."""
+    found: set[str] = set()
+
+    def walk(value: object, secretish: bool) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, secretish or any(w in str(k).lower() for w in _SECRET_KEY_WORDS))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, secretish)
+        elif value is not None and (secretish or len(str(value)) >= 24) and len(str(value)) >= 3:
+            found.add(str(value))
+
+    walk(stackfile.parse(text.encode()), False)
+    return found
+
+
+def _subprocess_failed(stack: str, label: str, code: int, stderr: str, text: str) -> BaseError:
+    """One line for a base that the ref's own code failed to plan. Its stderr is not ours: older code
+    may print a traceback or echo a value it should not, and this line reaches PR comments. So at
+    most its last line is kept, and only when it is not from a traceback, with every value of the
+    base stack file that may be a secret masked, escaped for one line and cut short."""
+    head = f"the base of {stack} ({label}) fails to plan with its own code (exit {code})"
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    if not lines or "Traceback (most recent call last)" in stderr:
+        return BaseError(f"{head}; it crashed, its output is not shown: run its plan at {label} to see why")
+    last = lines[-1].strip().removeprefix("error: ")
+    for value in sorted(_base_values(text), key=len, reverse=True):
+        last = last.replace(value, "[secret]")
+    last = escape.line(last if len(last) <= 300 else last[:300] + "...")
+    return BaseError(f"{head}: {last}")
 
 
 def plan_in_process(stack: str, project_dir: Path, name: str, text: str, label: str) -> dict[str, Any]:
@@ -202,7 +271,7 @@ def plan_in_subprocess(
         env = {**os.environ, "PYTHONPATH": str(tree), "REPLICATION_POLICY_ERRORS_AS_WARNINGS": "1"}
         proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise _failed(stack, label, proc.stderr)
+        raise _subprocess_failed(stack, label, proc.returncode, proc.stderr, text)
     document: dict[str, Any] = json.loads(proc.stdout)
     problem = plandoc.version_problem(document)
     if problem is not None:

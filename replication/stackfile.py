@@ -313,9 +313,14 @@ def parse(data: bytes, name: str = "<yaml>") -> Any:
         raise StackFileError("\n".join(f"{name}:{p.line}:{p.column}: {p.what}" for p in found)) from None
 
 
+def too_large(size: int) -> str:
+    """What is wrong with a file of `size` bytes, over :data:`MAX_BYTES` (read no further)."""
+    return f"larger than {MAX_BYTES // 1024 // 1024} MiB ({size:,} bytes or more)"
+
+
 def _parse(data: bytes) -> Any:
     if len(data) > MAX_BYTES:
-        raise _Problem(1, 1, f"larger than {MAX_BYTES // 1024 // 1024} MiB ({len(data):,} bytes or more)")
+        raise _Problem(1, 1, too_large(len(data)))
     text = _decode(data)
     loader = _CountingLoader(text)
     try:

@@ -258,3 +258,110 @@ def test_a_project_outside_git_uses_its_own_code(tmp_path: Path, capsys: pytest.
                           "--config", str(stack_file))
     assert (code, out) == (2, "")
     assert err == f"error: --base HEAD: the project directory {project} is not in a git repository\n"
+
+
+# --- a hostile base stack file: the head's safe loader and limits ------------------------------
+
+
+def markdown_diff(capsys: pytest.CaptureFixture[str], project: Path, *args: str) -> tuple[int, str, str]:
+    code = cli.main(["diff", "--stack", "dev", "--dir", str(project), "--format", "markdown", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_refused_in_one_line(result: tuple[int, str, str], line: str) -> None:
+    """Exit 2, the one line on stderr, and the same line in the markdown's error section on stdout."""
+    code, out, err = result
+    assert (code, err) == (2, f"error: {line}\n")
+    assert "**The diff failed**" in out and f"\nerror: {line}\n" in out and "Traceback" not in out + err
+
+
+def test_base_config_is_read_no_further_than_the_size_limit(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = markdown_diff(capsys, repo, "--base-config", "/dev/zero")
+    assert_refused_in_one_line(result, "zero:1:1: larger than 1 MiB (1,048,577 bytes or more)")
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (DEV.replace("my-aiven-project", "caf\xe9").encode("latin-1"), "5:39: bytes that are not UTF-8; save the file as UTF-8"),
+        (b"\xff\xfe" + DEV.encode("utf-16-le"), "1:1: the file is UTF-16 or UTF-32 (byte-order mark); save it as UTF-8"),
+        (DEV.encode() + b"x: *nowhere\n", f"{DEV.count(chr(10)) + 1}:4: YAML: found undefined alias"),
+    ],
+    ids=["latin-1", "utf-16", "yaml-error"],
+)
+def test_a_bad_base_gives_the_loaders_line_from_a_file_and_from_git(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, where: str
+) -> None:
+    old = tmp_path / "Pulumi.old.yaml"
+    old.write_bytes(data)
+    assert_refused_in_one_line(markdown_diff(capsys, repo, "--base-config", str(old)), f"Pulumi.old.yaml:{where}")
+    # The same bytes committed: read from git at the ref, the working tree's file valid again.
+    (repo / "Pulumi.dev.yaml").write_bytes(data)
+    git(repo, "commit", "-q", "-am", "bad base")
+    (repo / "Pulumi.dev.yaml").write_text(DEV)
+    assert_refused_in_one_line(markdown_diff(capsys, repo, "--base", "HEAD"), f"Pulumi.dev.yaml at HEAD:{where}")
+
+
+def test_a_base_too_large_at_the_ref_is_refused_before_git_hands_it_over(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit_file(repo / "Pulumi.dev.yaml", DEV + "#" * 2_000_000 + "\n")
+    (repo / "Pulumi.dev.yaml").write_text(DEV)
+    size = len(DEV) + 2_000_001
+    line = f"Pulumi.dev.yaml at HEAD:1:1: larger than 1 MiB ({size:,} bytes or more)"
+    assert_refused_in_one_line(markdown_diff(capsys, repo, "--base", "HEAD"), line)
+
+
+def test_a_base_over_the_stack_limits_is_refused_whichever_code_plans_it(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "Pulumi.old.yaml"
+    flows = "".join("    - {source: source, target: target}\n" for _ in range(401))
+    old.write_text(DEV.replace("  aiven-kafka-replication:flows:\n", "  aiven-kafka-replication:flows:\n" + flows, 1))
+    line = ("Pulumi.old.yaml: aiven-kafka-replication:flows: 402 flows (a stack may declare at most 400; "
+            "see docs/stack-files.md)")
+    assert_refused_in_one_line(markdown_diff(capsys, repo, "--base-config", str(old)), line)
+
+
+# --- a base planned by other code: what of its error reaches the PR comment ---------------------
+
+SECRET = "v1:hunter2-ciphertext-that-must-not-show"
+WITH_CREDENTIALS = DEV + f"  aiven-kafka-replication:credentials:\n    onprem-sasl: {{secure: {SECRET}}}\n"
+
+
+def _ref_code_fails_with(repo: Path, main: str) -> None:
+    """Commit ref code whose `python -m replication` runs `main`, then restore the working tree's."""
+    entry = repo / "replication" / "__main__.py"
+    ours = entry.read_text()
+    entry.write_text(main)
+    (repo / "Pulumi.dev.yaml").write_text(WITH_CREDENTIALS)
+    git(repo, "commit", "-q", "-am", "older code")
+    entry.write_text(ours)
+    (repo / "Pulumi.dev.yaml").write_text(DEV)
+
+
+def test_a_crash_of_the_bases_code_shows_none_of_its_output(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _ref_code_fails_with(repo, f"raise RuntimeError({SECRET!r})\n")
+    code, out, err = markdown_diff(capsys, repo, "--base", "HEAD")
+    line = ("the base of dev (HEAD) fails to plan with its own code (exit 1); it crashed, its output is not "
+            "shown: run its plan at HEAD to see why")
+    assert_refused_in_one_line((code, out, err), line)
+    assert SECRET not in out + err and "RuntimeError" not in out + err
+
+
+def test_an_error_of_the_bases_code_shows_its_last_line_masked_and_escaped(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main = (
+        "import sys\n"
+        "print('error: invalid stack config:', file=sys.stderr)\n"
+        f"print('error: credentials.onprem-sasl: {SECRET} is not a name \\x1b[31m<b>', file=sys.stderr)\n"
+        "sys.exit(2)\n"
+    )
+    _ref_code_fails_with(repo, main)
+    code, out, err = markdown_diff(capsys, repo, "--base", "HEAD")
+    line = ("the base of dev (HEAD) fails to plan with its own code (exit 2): credentials.onprem-sasl: [secret] "
+            "is not a name \u241b[31m<b>")  # the escape character shown, not sent
+    assert_refused_in_one_line((code, out, err), line)
+    assert SECRET not in out + err and "invalid stack config" not in out + err
