@@ -264,7 +264,7 @@ def test_an_invalid_base_config_exits_2_naming_the_ref(repo: Path, capsys: pytes
     code = cli.main(["diff", "--stack", "dev", "--base", "HEAD~1", "--dir", str(repo)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "planning dev at HEAD~1 failed" in err and "kafkaVersion: must be a quoted string" in err
+    assert err.startswith("error: the base of dev (HEAD~1) fails to plan: Pulumi.dev.yaml: ") and "kafkaVersion: must be a quoted string" in err
 
 
 def test_diff_runs_as_a_module_in_a_subprocess(repo: Path) -> None:

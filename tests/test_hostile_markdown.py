@@ -146,7 +146,9 @@ def test_a_key_with_a_code_fence_stays_in_the_error_block(
     (block,) = root.iter("pre")
     assert f"clusters.source[{key!r}]: unknown key" in block.text()
     # On the terminal too, the issue is one line naming the key, quoted.
-    assert err.splitlines()[1] == f"aiven-kafka-replication:clusters.source[{key!r}]: unknown key (a typo?) with value 1"
+    assert err.splitlines() == [
+        f"error: Pulumi.dev.yaml: aiven-kafka-replication:clusters.source[{key!r}]: unknown key (a typo?) with value 1"
+    ]
 
 
 def test_one_stacks_section_cannot_fold_anothers(base: dict[str, Any]) -> None:
