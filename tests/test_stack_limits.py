@@ -58,5 +58,5 @@ def test_the_largest_benchmark_fits_with_room() -> None:
     raw = {k.removeprefix(f"{NS}:"): v for k, v in generate.ring(20, 500)["config"].items()}
     assert stack_limits.check(raw) == []
     # Planned under the shipped topic-map limit, it predicts less than a third of it.
-    held = topology.plan(StackConfig.model_validate(raw)).topic_map.topics
+    held = topology.resolve(StackConfig.model_validate(raw)).topic_map.topics
     assert sum(map(len, held.values())) == 30_780 <= stack_limits.MAX_PREDICTED_TOPICS // 3
