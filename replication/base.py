@@ -39,7 +39,7 @@ NOT_CODE: dict[str, tuple[str, ...]] = {
 
 
 def not_code_text() -> str:
-    """:data:`NOT_CODE` in words, for the README (a test keeps it there)."""
+    """:data:`NOT_CODE` in words, for docs/pr-review.md (a test keeps it there)."""
     dirs = ", ".join(f"`{d}/`" for d in NOT_CODE["top-level directories"])
     names = ", ".join(f"`{n}`" for n in NOT_CODE["file names"])
     return f"all but {names} files and {dirs}"

@@ -2,7 +2,7 @@
 
 Pure logic, no Pulumi: each rule reads the two plan documents (:func:`plandoc.plan_document`) and the
 resource changes :func:`diff.compare` found, and yields findings. :data:`RULES` is the table: each
-rule's class, the key path that triggers it and the consequence, in one sentence; the README's
+rule's class, the key path that triggers it and the consequence, in one sentence; docs/pr-review.md's
 section "What the diff flags" is generated from it (:func:`markdown_tables`).
 
 The facts come from Kafka's sources and Aiven's API schemas (see `kafka-data-safety.md`): retention
@@ -951,7 +951,7 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-#: Edits the rules leave silent on purpose (the README lists them under the table).
+#: Edits the rules leave silent on purpose (docs/pr-review.md lists them under the table).
 SILENT = (
     "more partitions",
     "longer retention, or `-1` (unlimited)",
@@ -985,7 +985,7 @@ def judge(base: Mapping[str, Any] | None, head: Mapping[str, Any], changes: Sequ
 
 
 def markdown_tables() -> str:
-    """The README section's tables: the classes, the rules, and what stays silent."""
+    """The tables of docs/pr-review.md's section: the classes, the rules, and what stays silent."""
     def row(*cells: str) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 

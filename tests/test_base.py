@@ -240,8 +240,8 @@ def test_what_counts_as_code(path: str, code: bool) -> None:
     assert bases.is_code(path) is code
 
 
-def test_the_readme_names_what_is_not_code() -> None:
-    readme = " ".join((ROOT / "README.md").read_text().split())
+def test_the_review_doc_names_what_is_not_code() -> None:
+    readme = " ".join((ROOT / "docs" / "pr-review.md").read_text().split())
     assert f"the project's code ({bases.not_code_text()})" in readme
 
 

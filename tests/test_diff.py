@@ -486,13 +486,13 @@ def test_masked_secrets_are_compared_as_masked() -> None:
     assert d.changes == () and d.unchanged == 1
 
 
-# --- the README's examples are this tool's output ------------------------------------------------
+# --- the review doc's examples are this tool's output --------------------------------------------
 
-README = ROOT / "README.md"
+REVIEW_DOC = ROOT / "docs" / "pr-review.md"
 _BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) .*?-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
 
 
-def readme_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+def doc_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     """The dev stack's diagram, and the diff of renaming its target cluster's service."""
     assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "markdown"]) == 0
     (diagram,) = re.findall(r"^```mermaid\n.*?^```\n", capsys.readouterr().out, flags=re.S | re.M)
@@ -503,21 +503,21 @@ def readme_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str,
     return {"plan-diagram": diagram, "rename-diff": "````markdown\n" + capsys.readouterr().out + "````\n"}
 
 
-def assert_readme_blocks(expected: dict[str, str], test_file: str = "tests/test_diff.py") -> None:
-    """The README's generated blocks hold `expected`; with UPDATE_README set, rewrite them instead."""
-    text = README.read_text()
+def assert_doc_blocks(expected: dict[str, str], test_file: str = "tests/test_diff.py") -> None:
+    """docs/pr-review.md's generated blocks hold `expected`; with UPDATE_DOCS set, rewrite them instead."""
+    text = REVIEW_DOC.read_text()
     found = {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
-    assert set(found) >= set(expected), f"README lacks generated blocks {set(expected) - set(found)}"
-    if os.environ.get("UPDATE_README"):
-        README.write_text(_BLOCK.sub(lambda m: m.group(1) + expected.get(m.group("name"), m.group("body")) + m.group(4), text))
+    assert set(found) >= set(expected), f"docs/pr-review.md lacks generated blocks {set(expected) - set(found)}"
+    if os.environ.get("UPDATE_DOCS"):
+        REVIEW_DOC.write_text(_BLOCK.sub(lambda m: m.group(1) + expected.get(m.group("name"), m.group("body")) + m.group(4), text))
         return
     for name, body in expected.items():
-        assert found[name] == body, f"README block {name} is stale: UPDATE_README=1 python -m pytest {test_file} -k readme"
+        assert found[name] == body, f"docs/pr-review.md block {name} is stale: UPDATE_DOCS=1 python -m pytest {test_file} -k review_doc"
 
 
-def test_readme_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff.py -k readme"""
-    assert_readme_blocks(readme_examples(repo, capsys))
+def test_review_doc_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_diff.py -k review_doc"""
+    assert_doc_blocks(doc_examples(repo, capsys))
 
 
 def test_the_heads_config_and_policy_warnings_reach_every_format(

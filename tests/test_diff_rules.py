@@ -27,7 +27,7 @@ from replication import cli, diff_rules, engine
 from replication import diff as diffs
 from replication.markdown import message as markdown_message
 from tests.conftest import ROOT
-from tests.test_diff import assert_readme_blocks
+from tests.test_diff import assert_doc_blocks
 
 NS = "aiven-kafka-replication"
 Config = dict[str, Any]
@@ -569,9 +569,9 @@ def test_retention_findings_follow_the_effective_value(old: Config, new: Config,
         assert on(forth) == (after < before) and on(back) == (before < after)
 
 
-# --- the README's section is the table ------------------------------------------------------------------
+# --- the review doc's section is the table --------------------------------------------------------------
 
 
-def test_readme_rule_table_is_generated() -> None:
-    """Regenerate with: UPDATE_README=1 python -m pytest tests/test_diff_rules.py -k readme"""
-    assert_readme_blocks({"diff-rules": diff_rules.markdown_tables()}, "tests/test_diff_rules.py")
+def test_review_doc_rule_table_is_generated() -> None:
+    """Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_diff_rules.py -k review_doc"""
+    assert_doc_blocks({"diff-rules": diff_rules.markdown_tables()}, "tests/test_diff_rules.py")

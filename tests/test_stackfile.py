@@ -512,6 +512,6 @@ def test_the_docs_list_the_limits_as_the_code_has_them() -> None:
 
 
 def test_the_traceback_switch_is_documented() -> None:
-    assert cli.TRACEBACK_ENV in (ROOT / "README.md").read_text()
+    assert cli.TRACEBACK_ENV in (ROOT / "docs" / "guardrails.md").read_text()
     assert cli.TRACEBACK_ENV in (ROOT / "docs" / "stack-files.md").read_text()
     assert os.environ.get(cli.TRACEBACK_ENV) != "1", "the suite must run without the traceback switch"
