@@ -923,7 +923,8 @@ def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
     """What the program logs as warnings: without `protect`, open ip filters; while adopting with
     `protect`, that the import only matches services already under termination protection."""
     if not cfg.protect:
-        return [*ip_filter_findings(cfg), *crossing_findings(cfg)]
+        # Crossing environments needs the topic map: `replication.crossing`, from topology planning.
+        return list(ip_filter_findings(cfg))
     if cfg.adopt is not None:
         return [
             ConfigIssue(
@@ -933,25 +934,6 @@ def safety_warnings(cfg: StackConfig) -> list[ConfigIssue]:
             )
         ]
     return []
-
-
-def crossing_findings(cfg: StackConfig) -> Iterable[ConfigIssue]:
-    """Flows that copy data from a cluster this stack does not manage (`existing` or `external`,
-    perhaps another environment's) into one it opens to the internet. Only an unprotected stack
-    can have them: with `protect`, an open ip filter is an error."""
-    # "Open" is what `ip_filter_findings` reports, so there is one rule for it.
-    open_services = {issue.path.partition(".ipFilter")[0] for issue in ip_filter_findings(cfg)}
-    for i, flow in enumerate(cfg.flows):
-        source, target = cfg.clusters.get(flow.source), cfg.clusters.get(flow.target)
-        if source is None or target is None or source.managed or f"clusters.{flow.target}" not in open_services:
-            continue
-        kind = "an existing Aiven service" if source.existing else "an external cluster"
-        yield ConfigIssue(
-            f"flows[{i}]",
-            f"copies data from {flow.source!r} ({kind} this stack does not manage) into {flow.target!r}, whose "
-            "ipFilter admits the whole internet, in a stack without protect: data from another environment "
-            f"becomes reachable from anywhere; restrict clusters.{flow.target}.ipFilter",
-        )
 
 
 def check_adopt(cfg: StackConfig) -> Iterable[ConfigIssue]:

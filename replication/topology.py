@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replication import stack_limits, topicmap, topicrules
+from replication import crossing, stack_limits, topicmap, topicrules
 from replication.access import ResolvedAccess, resolve_access
 from replication.config import ConfigError, ConfigIssue, FlowSpec, StackConfig
 from replication.lineage import Lineage
@@ -43,6 +43,8 @@ class Topology:
     """Users, where they exist and their ACL entries."""
     topic_warnings: tuple[ConfigIssue, ...] = ()
     """What Kafka's topic rules warn about (:mod:`replication.topicrules`)."""
+    crossing_warnings: tuple[ConfigIssue, ...] = ()
+    """Records from clusters this stack does not manage on ones it opens (:mod:`replication.crossing`)."""
 
 
 def topic_map_flows(cfg: StackConfig) -> list[topicmap.FlowSpec]:
@@ -92,4 +94,5 @@ def resolve(cfg: StackConfig) -> Topology:
         lineage=lineage,
         access=resolve_access(cfg, lineage),
         topic_warnings=topic_rules.warnings,
+        crossing_warnings=tuple(crossing.findings(cfg, lineage)),
     )

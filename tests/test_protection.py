@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from replication import config, render
+from replication import config, render, topology
 from replication.engine import ProgramError
 from tests.conftest import ROOT, RunStack
 from tests.test_config import dev_raw, errors_of
@@ -164,12 +164,37 @@ def test_copying_an_unmanaged_cluster_into_an_open_one_warns_naming_the_flow(
     source: dict[str, Any], kind: str, target_filter: Any
 ) -> None:
     cfg = config.parse(_crossing_raw(source, target_filter))
-    crossing = [str(w) for w in config.safety_warnings(cfg) if w.path.startswith("flows")]
+    crossing = [str(w) for w in topology.resolve(cfg).crossing_warnings]
     assert crossing == [
         f"aiven-kafka-replication:flows[0]: copies data from 'source' ({kind} this stack does not manage) into "
         "'target', whose ipFilter admits the whole internet, in a stack without protect: data from another "
         "environment becomes reachable from anywhere; restrict clusters.target.ipFilter"
     ]
+
+
+def test_records_from_an_unmanaged_cluster_are_followed_through_the_topic_map_to_an_open_one() -> None:
+    # prodsrc (existing) -> mid (closed) -> open (0.0.0.0/0): mid.prodsrc.topic-a lands on open.
+    service = {"cloud": "google-europe-west1", "plan": "business-4", "kafkaVersion": "3.9"}
+    raw: dict[str, Any] = {
+        "project": "my-aiven-project",
+        "clusters": {
+            "prodsrc": {"existing": True, "serviceName": "prod-kafka-source", "knownTopics": ["topic-a"]},
+            "mid": {**service, "ipFilter": ["10.0.0.0/8"]},
+            "open": {**service, "ipFilter": ["0.0.0.0/0"]},
+        },
+        "mirrormakers": {"mm": {"cloud": "google-europe-west1", "plan": "business-4", "ipFilter": ["10.0.0.0/8"]}},
+        "flows": [{"source": "prodsrc", "target": "mid"}, {"source": "mid", "target": "open"}],
+    }
+    cfg = config.parse(raw)
+    assert [str(w) for w in topology.resolve(cfg).crossing_warnings] == [
+        "aiven-kafka-replication:flows[1]: copies data from 'prodsrc' (an existing Aiven service this stack does "
+        "not manage) through 'mid' (e.g. 'mid.prodsrc.topic-a') into 'open', whose ipFilter admits the whole "
+        "internet, in a stack without protect: data from another environment becomes reachable from anywhere; "
+        "restrict clusters.open.ipFilter"
+    ]
+    # Closing the cluster the records end on ends the crossing.
+    raw["clusters"]["open"]["ipFilter"] = ["10.0.0.0/8"]
+    assert topology.resolve(config.parse(raw)).crossing_warnings == ()
 
 
 @pytest.mark.parametrize(
@@ -182,7 +207,7 @@ def test_copying_an_unmanaged_cluster_into_an_open_one_warns_naming_the_flow(
 def test_no_crossing_warning_for_a_closed_target_or_a_managed_source(source: Any, target_filter: Any) -> None:
     raw = _crossing_raw(source, target_filter) if source else _with_filters(dev_raw(), None, target_filter, None)
     cfg = config.parse(raw)
-    assert [w for w in config.safety_warnings(cfg) if w.path.startswith("flows")] == []
+    assert list(topology.resolve(cfg).crossing_warnings) == []
 
 
 def test_an_unmanaged_target_is_not_judged_open() -> None:
@@ -190,7 +215,7 @@ def test_an_unmanaged_target_is_not_judged_open() -> None:
     raw = _crossing_raw(EXISTING, None)
     raw["clusters"]["target"] = {"existing": True, "serviceName": "other-kafka"}
     cfg = config.parse(raw)
-    assert [w for w in config.safety_warnings(cfg) if w.path.startswith("flows")] == []
+    assert list(topology.resolve(cfg).crossing_warnings) == []
 
 
 def test_the_crossing_warning_reaches_the_plan(run_stack: RunStack) -> None:
