@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from replication import base as bases
+from replication import base_policy as base_packs
 from replication import config, engine, escape, failover_render, markdown, plandoc, policies, render, stacks
 from replication import diff as diffs
 
@@ -63,7 +64,8 @@ def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, obj
     command.add_argument("--format", choices=sorted(formats), default="text")
     command.add_argument("--dir", type=Path, default=engine.PROJECT_ROOT, help="the Pulumi project directory")
     command.add_argument(
-        "--policy-config", type=Path, help="the policy pack's config (default: the stack's in policy/stacks.json)"
+        "--policy-config", type=Path,
+        help="the policy pack's config (default: the stack's in policy/stacks.json; for diff --base, as at the base)"
     )
 
 
@@ -136,12 +138,15 @@ def _main(argv: Sequence[str] | None) -> int:
 POLICY_ERRORS_AS_WARNINGS = "REPLICATION_POLICY_ERRORS_AS_WARNINGS"
 
 
-def judge(args: argparse.Namespace, result: engine.RunResult) -> list[policies.Finding]:
-    """The pack's rules on a plan, with the stack's pack config (see :mod:`replication.policies`).
-    For `plan` and `diff`, errors raise :class:`policies.PolicyError` (exit 2) and warnings join
-    the plan's diagnostics; `policy` lists them all."""
-    path = args.policy_config or stacks.pack_config(args.stack, args.dir)
-    found = policies.check(result, policies.load_config(path))
+def judge(
+    args: argparse.Namespace, result: engine.RunResult, pack: Mapping[str, Any] | None = None
+) -> list[policies.Finding]:
+    """The pack's rules on a plan, with `pack`, else the stack's pack config (see
+    :mod:`replication.policies`). For `plan` and `diff`, errors raise :class:`policies.PolicyError`
+    (exit 2) and warnings join the plan's diagnostics; `policy` lists them all."""
+    if pack is None:
+        pack = policies.load_config(args.policy_config or stacks.pack_config(args.stack, args.dir))
+    found = policies.check(result, pack)
     if os.environ.get(POLICY_ERRORS_AS_WARNINGS) == "1":
         found = [dataclasses.replace(f, error=False) for f in found]
     if args.command != "policy":
@@ -166,7 +171,13 @@ def run_diff(args: argparse.Namespace) -> int:
     stack_file: Path = args.config or args.dir / f"Pulumi.{args.stack}.yaml"
     try:
         planned = engine.run_program(args.stack, args.dir, stack_file=args.config)
-        judge(args, planned)  # its warnings join the head's diagnostics, rendered in every format
+        # Judged with the base's pack config: the change under review cannot lift its own protection.
+        at_base = None
+        if args.base and not args.policy_config:
+            at_base = base_packs.at_ref(args.stack, args.dir, stack_file, args.base)
+        if at_base is not None and at_base.note:
+            planned.logs.append(("warning", at_base.note))
+        judge(args, planned, at_base.config if at_base else None)  # its warnings join the head's diagnostics
         head = plandoc.plan_document(planned)
         base = bases.plan_base(args.stack, args.dir, stack_file, (stack_file.read_text(), head),
                                ref=args.base, base_config=args.base_config)

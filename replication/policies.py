@@ -103,21 +103,30 @@ def load_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as err:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         raise PolicyConfigError(f"policy config {str(path)!r}: cannot be read as JSON ({type(err).__name__})") from None
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, label: str) -> dict[str, Any]:
+    """A pack config's text, checked as :func:`load_config` does; `label` names it in errors."""
+    try:
+        config = json.loads(text)
+    except ValueError as err:
+        raise PolicyConfigError(f"policy config {label!r}: cannot be read as JSON ({type(err).__name__})") from None
     if not isinstance(config, dict):
-        raise PolicyConfigError(f"policy config {str(path)!r}: must be a JSON object of policy name → settings")
+        raise PolicyConfigError(f"policy config {label!r}: must be a JSON object of policy name → settings")
     names = {r.name for r in rules.RULES}
     for key, value in config.items():
         if key != "all" and key not in names:
             raise PolicyConfigError(
-                f"policy config {str(path)!r}: unknown policy {key!r} (the pack has {', '.join(sorted(names))})"
+                f"policy config {label!r}: unknown policy {key!r} (the pack has {', '.join(sorted(names))})"
             )
         level = value if isinstance(value, str) else value.get("enforcementLevel") if isinstance(value, dict) else None
         if not isinstance(value, (str, dict)) or (level is not None and level not in LEVELS):
             raise PolicyConfigError(
-                f"policy config {str(path)!r}: {key}: {value!r} is not a level ({', '.join(LEVELS)}) or an object"
+                f"policy config {label!r}: {key}: {value!r} is not a level ({', '.join(LEVELS)}) or an object"
             )
     return config
 

@@ -547,3 +547,34 @@ def test_the_heads_config_and_policy_warnings_reach_every_format(
     assert code == 0
     block = out.split("### Diagnostics\n\n```text\n", 1)[1].split("\n```\n", 1)[0]
     assert block.splitlines() == [f"warning: {w}" for w in expected]
+
+
+def test_the_head_is_judged_with_the_base_refs_pack_config(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A change that drops prod from policy/stacks.json and turns protect off: judged with the base's
+    # pack config, which requires protection, so the mandatory rules stay errors (exit 2).
+    (repo / "policy" / "stacks.json").write_text("{}\n")
+    prod = repo / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text().replace("aiven-kafka-replication:protect: true", "aiven-kafka-replication:protect: false"))
+    git(repo, "commit", "-q", "-am", "unprotect prod")
+    assert cli.main(["diff", "--stack", "prod", "--base", "HEAD~1", "--dir", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert "policy protected-kafka-services (mandatory)" in err
+    # `plan` reads the working tree: there prod is no longer protected, and the rule passes.
+    assert cli.main(["plan", "--stack", "prod", "--dir", str(repo)]) == 0
+    assert "protected-kafka-services" not in capsys.readouterr().out
+
+
+def test_a_change_to_the_pack_config_is_named_in_the_diff(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Unchanged pack configs: no note.
+    git(repo, "commit", "-q", "--allow-empty", "-m", "nothing")
+    code, out, _ = run(repo, capsys, "--format", "json")
+    assert code == 0
+    assert not any(d.startswith("policy: this change edits") for d in json.loads(out)["diagnostics"])
+    change(repo, "policy/stacks.json", '{"prod": "policy/protected-stack.json"}',
+           '{"prod": "policy/protected-stack.json", "dev": "policy/protected-stack.json"}')
+    code, out, _ = run(repo, capsys, "--format", "json")
+    assert code == 0  # judged with the base's: dev has no pack config there
+    assert json.loads(out)["diagnostics"][-1].startswith(
+        "policy: this change edits the pack config of stack 'dev' (policy/stacks.json or none → "
+        "policy/protected-stack.json); it is judged with the base's (policy/stacks.json at HEAD~1)"
+    )
