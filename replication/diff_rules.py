@@ -166,6 +166,11 @@ def _updates(ctx: Context, type_: str) -> Iterator[Change]:
     return (c for c in ctx.changes if c.type == type_ and c.action == "update")
 
 
+def _kept(ctx: Context, type_: str) -> Iterator[Change]:
+    """Updates and replaces: a replaced flow goes on copying under its new settings."""
+    return (c for c in ctx.changes if c.type == type_ and c.action in ("update", "replace"))
+
+
 def describe(change: Change) -> str:
     """How a reviewer recognises the resource as it is now (at the base, unless it is new)."""
     inputs = (change.before or change.after).get("inputs", {})
@@ -704,9 +709,9 @@ def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
     origins = _origins(ctx.base)
     if origins is None:
         return  # a base without origins: `replication-stops` says it cannot judge
-    for c in _updates(ctx, FLOW):
+    for c in _kept(ctx, FLOW):
         before, after = c.before["inputs"], c.after["inputs"]
-        if after.get("enable") is False or _changed(c, "replicationPolicyClass", "sourceCluster"):
+        if after.get("enable") is False or _copies_renamed(c):
             continue  # `replication-stops` judges every copy of the flow
         old = (list(before.get("topics") or ()), list(before.get("topicsBlacklists") or ()))
         new = (list(after.get("topics") or ()), list(after.get("topicsBlacklists") or ()))
@@ -745,8 +750,8 @@ def _copies_renamed(c: Change) -> bool:
 def check_replication_restarts(ctx: Context) -> Iterator[Hit]:
     """A flow whose cluster alias changes while its copies keep their names: MirrorMaker knows
     clusters by alias, so the flow is a new one and its stored progress may not carry over."""
-    for c in ctx.changes:
-        if c.type != FLOW or c.action not in ("update", "replace") or c.after["inputs"].get("enable") is False:
+    for c in _kept(ctx, FLOW):
+        if c.after["inputs"].get("enable") is False:
             continue
         aliases = [(i.path, i.before, i.after) for i in c.inputs if i.path in ("sourceCluster", "targetCluster")]
         if aliases and not _copies_renamed(c):
