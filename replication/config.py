@@ -91,15 +91,17 @@ def _topic_name(value: str) -> str:
     if len(value) > 249:
         raise ValueError(f"topic name is {len(value)} characters long; Kafka allows at most 249")
     if not _TOPIC_CHARS.fullmatch(value):
-        raise ValueError(f"topic name {value!r} may only contain ASCII letters, digits, '.', '_' and '-'")
+        raise ValueError(
+            f"topic name {value!r} may only contain ASCII letters, digits, '.', '_' and '-' (at most 249 characters)"
+        )
     return value
 
 
 def _service_name(value: str) -> str:
     if not _SERVICE_NAME.fullmatch(value):
         raise ValueError(
-            f"service name {value!r} must start with a lowercase letter and contain only lowercase "
-            "letters, digits and '-' (at most 63 characters)"
+            f"service name {value!r} ({len(value)} characters) must start with a lowercase letter and contain "
+            "only lowercase letters, digits and '-' (at most 63 characters)"
         )
     return value
 
@@ -108,8 +110,8 @@ def _alias(value: str) -> str:
     _not_a_yaml_boolean(value, "cluster alias")
     if not _ALIAS.fullmatch(value):
         raise ValueError(
-            f"cluster alias {value!r} may only contain ASCII letters, digits, '_' and '-' "
-            "(no '.': MirrorMaker uses it as the topic prefix separator)"
+            f"cluster alias {value!r} ({len(value)} characters) must be 1 to 128 ASCII letters, digits, '_' "
+            "and '-' (no '.': MirrorMaker uses it as the topic prefix separator)"
         )
     return value
 
@@ -539,8 +541,8 @@ def _username(value: str) -> str:
         raise ValueError("'avnadmin' is the service's own admin user: Aiven creates it, declare your own users")
     if not _USERNAME.fullmatch(value):
         raise ValueError(
-            f"user name {value!r} must start with a letter, digit or '_' and contain only ASCII letters, "
-            "digits, '_', '.' and '-' (at most 64 characters)"
+            f"user name {value!r} ({len(value)} characters) must start with a letter, digit or '_' and contain "
+            "only ASCII letters, digits, '_', '.' and '-' (at most 64 characters)"
         )
     return value
 
@@ -549,8 +551,8 @@ def _acl_topic(value: str) -> str:
     _not_a_yaml_boolean(value, "topic pattern")
     if not _ACL_TOPIC.fullmatch(value):
         raise ValueError(
-            f"topic pattern {value!r} may only contain topic-name characters (ASCII letters, digits, '.', '_', "
-            "'-') and Aiven's wildcards '*' and '?' (at most 249 characters; ACL patterns are not regexes)"
+            f"topic pattern {value!r} ({len(value)} characters) must be 1 to 249 topic-name characters (ASCII "
+            "letters, digits, '.', '_', '-') and Aiven's wildcards '*' and '?' (ACL patterns are not regexes)"
         )
     return value
 

@@ -185,7 +185,7 @@ def test_users_whose_resource_names_would_clash_are_refused() -> None:
         ({"app": {"permissions": [{"permission": "owner", "topics": ["x"], "clusters": ["eu"]}]}},
          "users.app.permissions[0].permission: Input should be 'read', 'write', 'readwrite' or 'admin'"),
         ({"app": {"permissions": [{"permission": "read", "topics": ["orders/.*"], "clusters": ["eu"]}]}},
-         "users.app.permissions[0].topics[0]: topic pattern 'orders/.*' may only contain topic-name characters"),
+         "users.app.permissions[0].topics[0]: topic pattern 'orders/.*' (9 characters) must be 1 to 249 topic-name"),
         ({"app": {"permissions": []}}, "users.app.permissions: List should have at least 1 item"),
     ],
 )

@@ -202,9 +202,9 @@ CATALOG: list[Case] = [
     # --- illegal topic names (Kafka's rule) ---------------------------------------------------
     Case("topic-charset", add_topic("orders/eu"),
          e("clusters.source.topics",
-           "topic name 'orders/eu' may only contain ASCII letters, digits, '.', '_' and '-'")),
+           "topic name 'orders/eu' may only contain ASCII letters, digits, '.', '_' and '-' (at most 249 characters)")),
     Case("topic-space", add_topic("my topic"),
-         e("clusters.source.topics", "topic name 'my topic' may only contain ASCII letters, digits, '.', '_' and '-'")),
+         e("clusters.source.topics", "topic name 'my topic' may only contain ASCII letters, digits, '.', '_' and '-' (at most 249 characters)")),
     Case("topic-too-long", add_topic(LONG_TOPIC),
          e("clusters.source.topics", "topic name is 250 characters long; Kafka allows at most 249, got key "
                                      f"{LONG_TOPIC[:76]!r}"[:-1] + "...")),
@@ -213,7 +213,7 @@ CATALOG: list[Case] = [
     Case("known-topic-charset", change(lambda raw: raw["clusters"].__setitem__(
         "legacy", {"serviceName": "legacy-kafka", "existing": True, "knownTopics": ["orders#1"]})),
          e("clusters.legacy.knownTopics[0]",
-           "topic name 'orders#1' may only contain ASCII letters, digits, '.', '_' and '-'")),
+           "topic name 'orders#1' may only contain ASCII letters, digits, '.', '_' and '-' (at most 249 characters)")),
     # --- flows naming unknown clusters or MirrorMakers, self-loops ----------------------------
     Case("flow-unknown-source", put("flows/0/source", "sorce"),
          e("flows[0].source", "unknown cluster 'sorce' (declared: source, target)")),
@@ -226,8 +226,8 @@ CATALOG: list[Case] = [
     Case("flows-without-mirrormaker", change(no_mirrormaker),
          e("mirrormakers", "flows are declared but no MirrorMaker is: declare one to run them")),
     Case("flow-alias-with-dot", put("flows/0/source", "eu.west"),
-         e("flows[0].source", "cluster alias 'eu.west' may only contain ASCII letters, digits, '_' and '-' "
-                              "(no '.': MirrorMaker uses it as the topic prefix separator)")),
+         e("flows[0].source", "cluster alias 'eu.west' (7 characters) must be 1 to 128 ASCII letters, digits, "
+                              "'_' and '-' (no '.': MirrorMaker uses it as the topic prefix separator)")),
     # --- external clusters --------------------------------------------------------------------
     Case("external-bootstrap-without-port", put("clusters/onprem", {"external": {
         "bootstrapServers": ["kafka-1.example.com"], "securityProtocol": "PLAINTEXT"}}),
@@ -317,7 +317,7 @@ CATALOG: list[Case] = [
          e("mirrormakers.mm.integrations.source.consumerFetchMinBytes", "Input should be a valid integer, got '1MB'")),
     # --- names Aiven or MirrorMaker would refuse ------------------------------------------------
     Case("service-name-uppercase", put("clusters/source/serviceName", "Kafka_Source"),
-         e("clusters.source.serviceName", "service name 'Kafka_Source' must start with a lowercase letter and contain "
+         e("clusters.source.serviceName", "service name 'Kafka_Source' (12 characters) must start with a lowercase letter and contain "
                                           "only lowercase letters, digits and '-' (at most 63 characters)")),
     Case("kafka-version-word", put("clusters/source/kafkaVersion", "latest"),
          e("clusters.source.kafkaVersion", "Kafka version 'latest' must look like \"3.8\"")),
