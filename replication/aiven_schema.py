@@ -8,8 +8,8 @@ first check. Which config key is checked against which schema option is listed i
 and :func:`exposed_values`, the one place that maps the two.
 
 Topic ``config`` is not here: Aiven's user-config schemas do not describe topic settings. Their
-bounds come from the provider contract (Kafka's own minimums, enums), checked by
-``provider_schema``.
+bounds come from the provider contract (enums, a few minimums), checked by ``provider_schema``,
+and from Kafka's LogConfig validators, checked by ``topic_bounds``.
 
 No Pulumi imports: config validation runs before any resource is declared.
 """

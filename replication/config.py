@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from policy import rules as policy_rules
-from replication import provider_schema
+from replication import provider_schema, topic_bounds
 from replication.javaregex import compile_java_regex, compile_joined
 
 NAMESPACE = "aiven-kafka-replication"
@@ -738,6 +738,7 @@ class StackConfig(Model):
             *check_adopt(self),
             *check_access(self),
             *check_aiven_schema(self),
+            *check_topic_bounds(self),
         ]
         if issues:
             raise ValueError(_relative((issue.path, issue.message) for issue in issues))
@@ -880,6 +881,20 @@ def check_aiven_schema(cfg: StackConfig) -> list[ConfigIssue]:
     from replication import aiven_schema  # it reads this module's models: import it on first use
 
     return aiven_schema.errors(cfg)
+
+
+def check_topic_bounds(cfg: StackConfig) -> list[ConfigIssue]:
+    """Topic `config` values Kafka's brokers would refuse (LogConfig's validators)."""
+    return [
+        ConfigIssue(path, message)
+        for alias, cluster in cfg.clusters.items()
+        for name, topic in cluster.topics.items()
+        for path, message in topic_bounds.check_config(
+            provider_schema.to_wire(topic.config),
+            _path(("clusters", alias, "topics", name, "config")),
+            cluster.kafka_version,
+        )
+    ]
 
 
 def schema_warnings(cfg: StackConfig) -> list[ConfigIssue]:

@@ -1,0 +1,151 @@
+"""Kafka's LogConfig bounds on topic `config` values (review item A4)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from replication import config, topic_bounds
+from replication.topic_bounds import BOUNDS
+from tests.conftest import ROOT
+from tests.test_config import dev_raw, errors_of
+
+BOUNDED = sorted(k for k, b in BOUNDS.items() if b.low is not None)
+PROVIDER_MINIMUM = {"minInsyncReplicas", "segmentMs", "segmentBytes"}  # segmentBytes: >= 14 on 3.x
+DEV_VERSION = dev_raw()["clusters"]["source"].get("kafkaVersion")
+PREFIX = "aiven-kafka-replication:clusters.source.topics.topic-a.config"
+
+
+def with_topic_config(settings: dict[str, Any], kafka_version: str | None = "as in dev") -> dict[str, Any]:
+    raw = dev_raw()
+    raw["clusters"]["source"]["topics"]["topic-a"]["config"] = settings
+    if kafka_version is None:
+        del raw["clusters"]["source"]["kafkaVersion"]
+    elif kafka_version != "as in dev":
+        raw["clusters"]["source"]["kafkaVersion"] = kafka_version
+    return raw
+
+
+def _wire(key: str, number: int | float) -> Any:
+    # The provider types most of these as strings; minCleanableDirtyRatio is a number.
+    return number if BOUNDS[key].kind == "DOUBLE" else str(number)
+
+
+@pytest.mark.parametrize("key", BOUNDED)
+def test_just_below_the_bound_is_refused_naming_key_value_and_bound(key: str) -> None:
+    bound = BOUNDS[key]
+    low = topic_bounds.low_for(bound, DEV_VERSION)
+    assert low is not None
+    below = low - (0.01 if bound.kind == "DOUBLE" else 1)
+    [error] = errors_of(with_topic_config({key: _wire(key, below)}))
+    assert error.startswith(f"{PREFIX}.{key}: ")
+    assert f"at least {low}" in error and repr(_wire(key, below)) in error
+    # The provider contract's own minimum answers first, without
+    # quoting LogConfig; every other key is refused by Kafka's table.
+    assert bound.validator in error or key in PROVIDER_MINIMUM
+
+
+@pytest.mark.parametrize("key", BOUNDED)
+def test_on_the_bound_is_accepted(key: str) -> None:
+    low = topic_bounds.low_for(BOUNDS[key], DEV_VERSION)
+    assert low is not None
+    cfg = config.parse(with_topic_config({key: _wire(key, low)}))
+    assert cfg.clusters["source"].topics["topic-a"].config is not None
+
+
+@pytest.mark.parametrize("key", sorted(k for k, b in BOUNDS.items() if b.kind != "DOUBLE"))
+def test_past_the_java_type_is_refused_and_its_maximum_accepted(key: str) -> None:
+    top = topic_bounds.INT_MAX if BOUNDS[key].kind == "INT" else topic_bounds.LONG_MAX
+    assert topic_bounds.check_value(key, str(top)) is None
+    message = topic_bounds.check_value(key, str(top + 1))
+    assert message is not None and f"to {top}" in message and repr(str(top + 1)) in message
+
+
+def test_the_review_examples_are_refused() -> None:
+    errors = errors_of(with_topic_config({
+        "retentionMs": "-2", "deleteRetentionMs": "-1", "maxMessageBytes": "-1",
+        "maxCompactionLagMs": "0", "localRetentionMs": "-3",
+    }))
+    assert sorted(errors) == sorted([
+        f"{PREFIX}.retentionMs: must be at least -1 (LogConfig: atLeast(-1)); got '-2'",
+        f"{PREFIX}.deleteRetentionMs: must be at least 0 (LogConfig: atLeast(0)); got '-1'",
+        f"{PREFIX}.maxMessageBytes: must be at least 0 (LogConfig: atLeast(0)); got '-1'",
+        f"{PREFIX}.maxCompactionLagMs: must be at least 1 (LogConfig: atLeast(1)); got '0'",
+        f"{PREFIX}.localRetentionMs: must be at least -2 (LogConfig: atLeast(-2)); got '-3'",
+    ])
+
+
+def test_a_number_written_without_quotes_is_checked_too() -> None:
+    [error] = errors_of(with_topic_config({"retentionMs": -2}))
+    assert error == f"{PREFIX}.retentionMs: must be at least -1 (LogConfig: atLeast(-1)); got '-2'"
+
+
+def test_fractions_are_refused_as_kafka_parses_whole_numbers() -> None:
+    [error] = errors_of(with_topic_config({"retentionMs": "1.5"}))
+    assert error == f"{PREFIX}.retentionMs: Kafka's retention.ms is LONG, a whole number; got '1.5'"
+
+
+def test_min_compaction_lag_above_max_is_refused() -> None:
+    [error] = errors_of(with_topic_config({"minCompactionLagMs": "10", "maxCompactionLagMs": "9"}))
+    assert error == (f"{PREFIX}.minCompactionLagMs: must not exceed maxCompactionLagMs (9); got '10' "
+                     "(LogConfig.validateValues)")
+    config.parse(with_topic_config({"minCompactionLagMs": "9", "maxCompactionLagMs": "9"}))
+
+
+def test_segment_bytes_minimum_follows_the_kafka_version() -> None:
+    # Kafka 4.0 raised it from 14 to 1 MiB; an unset version may be Aiven's 4.x default.
+    for version in (None, "4.0"):
+        [error] = errors_of(with_topic_config({"segmentBytes": "1048575"}, version))
+        assert "at least 1048576 on Kafka 4.0 and later" in error and "'1048575'" in error
+    config.parse(with_topic_config({"segmentBytes": "14"}, "3.9"))
+    assert errors_of(with_topic_config({"segmentBytes": "13"}, "3.9")) != []
+
+
+@given(key=st.sampled_from(BOUNDED), data=st.data())
+def test_every_value_is_judged_by_its_bound(key: str, data: st.DataObject) -> None:
+    bound = BOUNDS[key]
+    assert bound.low is not None
+    high = bound.high if bound.high is not None else (
+        topic_bounds.INT_MAX if bound.kind == "INT" else topic_bounds.LONG_MAX)
+    number: int | float
+    if bound.kind == "DOUBLE":
+        number = data.draw(st.floats(-10, 10, allow_nan=False))
+        value: Any = number
+    else:
+        number = data.draw(st.integers(int(bound.low) - 2**40, int(high) + 2**40))
+        value = str(number)
+    message = topic_bounds.check_value(key, value)
+    assert (message is None) == (bound.low <= number <= high)
+    if message is not None:
+        assert repr(value) in message
+
+
+def test_every_numeric_topic_setting_of_the_provider_has_a_kafka_bound() -> None:
+    types = json.loads((ROOT / "replication" / "provider_types.json").read_text())["types"]
+    props = types["aiven:index/KafkaTopicConfig:KafkaTopicConfig"]["properties"]
+    numeric = {k for k, p in props.items() if p["type"] in ("string", "number", "integer")
+               and "x-enumFromDescription" not in p}
+    assert numeric == set(BOUNDS)
+
+
+def test_doc_table_is_generated_from_the_bounds() -> None:
+    doc = topic_bounds.DOC_PATH.read_text()
+    assert topic_bounds.render_doc(doc) == doc, "docs/topic-config.md is stale: python -m replication.topic_bounds"
+
+
+def test_every_committed_stack_and_example_keeps_its_topic_configs() -> None:
+    # Their topic configs (if any) are within Kafka's bounds: the plan tests also plan them.
+    for path in [*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("examples/*.yaml")]:
+        text = path.read_text()
+        doc = __import__("yaml").safe_load(text)
+        raw = doc.get("config", doc)
+        clusters = raw.get("aiven-kafka-replication:clusters", raw.get("clusters", {})) or {}
+        for alias, cluster in clusters.items():
+            for name, topic in (cluster.get("topics") or {}).items():
+                wire = {k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                        for k, v in (topic.get("config") or {}).items()}
+                assert list(topic_bounds.check_config(wire, f"{alias}.{name}", cluster.get("kafkaVersion"))) == []
