@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -19,7 +21,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("kind", "longest", "bound"), CASES, ids=lambda c: str(c)[:20])
-def test_on_the_length_bound_accepted_one_past_refused_naming_it(kind: object, longest: str, bound: str) -> None:
+def test_on_the_length_bound_accepted_one_past_refused_naming_it(kind: Any, longest: str, bound: str) -> None:
     adapter: TypeAdapter[str] = TypeAdapter(kind)
     assert adapter.validate_python(longest) == longest
     with pytest.raises(ValidationError) as err:
@@ -35,7 +37,7 @@ def test_on_the_length_bound_accepted_one_past_refused_naming_it(kind: object, l
     (config.Username, "-x", "at most 64 characters"),
     (config.AclTopic, "a/b", "1 to 249"),
 ])
-def test_pattern_errors_name_the_length_bound_too(kind: object, bad: str, bound: str) -> None:
+def test_pattern_errors_name_the_length_bound_too(kind: Any, bad: str, bound: str) -> None:
     with pytest.raises(ValidationError) as err:
         TypeAdapter(kind).validate_python(bad)
     assert bound in str(err.value) and repr(bad) in str(err.value)
