@@ -8,9 +8,16 @@ ASCII-only, as in Java). What it cannot translate faithfully raises ``ValueError
 
 - translated: ``\\Q...\\E``; the POSIX classes ``\\p{Lower}``, ``Upper``, ``ASCII``, ``Alpha``,
   ``Digit``, ``Alnum``, ``Punct``, ``Graph``, ``Print``, ``Blank``, ``Cntrl``, ``XDigit``, ``Space``
-  and their ``\\P{...}`` negations (not inside ``[...]``); ``\\h``, ``\\H``, ``\\v``, ``\\V`` (Java's sets;
-  Python's ``\\v`` is one character); ``\\e``, ``\\cX``, ``\\0ooo``, ``\\xhh``, ``\\x{h...}``, ``\\uhhhh``;
-  ``\\z`` and ``\\Z``; named groups ``(?<name>...)`` to ``(?P<name>...)``; a leading ``]`` in a class;
+  and their ``\\P{...}`` negations; ``\\h``, ``\\H``, ``\\v``, ``\\V`` (Java's sets; Python's ``\\v``
+  is one character); ``\\e``, ``\\cX``, ``\\0ooo``, ``\\xhh``, ``\\x{h...}``, ``\\uhhhh``; ``\\z`` and
+  ``\\Z``; ``\\R`` (as Java's javadoc defines it); ``\\G`` (``\\A``: MirrorMaker matches each name with a
+  fresh Matcher); named groups ``(?<name>...)`` to ``(?P<name>...)``; a leading ``]`` in a class;
+- translated over the characters of topic names (``[a-zA-Z0-9._-]``, the only strings the
+  translation is matched against), where they are exact finite sets (:mod:`replication.javaclass`):
+  Unicode properties (``\\p{javaLowerCase}``, ``\\p{IsLatin}``, ``\\p{Lu}``, ``\\pL``, ``\\p{sc=Latn}``,
+  ``\\p{InBasicLatin}``...), nested classes and unions ``[a[b]]``, intersections ``[a-z&&[^e]]``
+  (with Java 9+'s negation of the whole class), ``\\X`` (each topic-name character is one grapheme
+  cluster) and ``\\b{g}`` (a grapheme boundary holds everywhere in a topic name);
 - the same in both: scoped flags ``(?i:...)``, ``(?m:...)``, ``(?s:...)``, lookaround, atomic groups,
   possessive and lazy quantifiers;
 - refused, because MirrorMaker reads a flow's patterns as one comma-separated list, trims them and
@@ -18,12 +25,12 @@ ASCII-only, as in Java). What it cannot translate faithfully raises ``ValueError
   such as ``(?i)`` (they would leak into the next pattern), back-references (joining renumbers groups),
   an unclosed ``\\Q`` (it would swallow the next pattern), and (by :func:`compile_joined`) a group
   name defined in two patterns of one list, which Java refuses once they are joined;
-- refused, because Python would read them differently or not at all: Unicode properties (``\\p{L}``,
-  ``\\pL``, ``\\p{IsLatin}``...), nested classes ``[a[b]]``, intersections ``[a&&b]``, set syntax Python
-  warns about (``[a--z]``), flags other than ``i m s``, ``\\R \\X \\G \\N``, ``\\b`` inside a class,
-  variable-length lookbehind;
+- refused as valid in Java but not evaluated faithfully here, each with a rewrite: properties this
+  tool does not know (``\\p{IsGreek}``...), ``\\N{...}``, an ``&&`` with an empty operand, set
+  syntax Python warns about, flags other than ``i m s``, variable-length lookbehind;
 - refused, because Java would: ``{`` not starting a ``{n}`` quantifier ("Illegal repetition"), unknown
-  letter escapes, Python-only ``(?P...)``, ``(?#...)`` and ``(?(...)...)``;
+  letter escapes, ``\\b \\R \\X`` inside a class, illegal ranges such as ``[z-a]``, Python-only
+  ``(?P...)``, ``(?#...)`` and ``(?(...)...)``;
 - not modelled, as legal topic names only use ``[a-zA-Z0-9._-]``: Java's other line terminators for
   ``.`` and ``$``, and Unicode case folding.
 """
@@ -34,6 +41,8 @@ import functools
 import re
 import warnings
 from collections.abc import Sequence
+
+from replication import javaclass
 
 _PUNCT = "".join(re.escape(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Bodies of character classes, ready to go inside [...].
@@ -58,11 +67,12 @@ _QUANTIFIER = re.compile(r"\{\d+\}")  # {n,} and {n,m} carry a comma, refused fi
 _GROUP_NAME = re.compile(r"\(\?<([a-zA-Z][a-zA-Z0-9]*)>")
 _FLAGS = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 _JOINED = "MirrorMaker joins a flow's patterns with '|'"
+_LINEBREAK = "(?:\\r\\n|[\\n\\x0b\\f\\r\\x85\\u2028\\u2029])"  # Java's \R, as its Pattern javadoc defines it
+_CANNOT = "is valid in Java but this tool cannot evaluate it faithfully"
+_CASELESS = "write it outside (?i:...) with both cases spelled out, for example [a-zA-Z]"
+_SCOPED = re.compile(r"\(\?([a-z]*)(?:-([a-z]*))?:")
 _UNSUPPORTED_ESCAPES = {
-    "R": "\\R has no Python equivalent",
-    "X": "\\X has no Python equivalent",
-    "G": "\\G has no Python equivalent",
-    "N": "\\N{...} has no Python equivalent",
+    "N": f"\\N{{...}} {_CANNOT}; rewrite it as the character itself or \\x{{...}}",
     "E": "\\E without a preceding \\Q",
     "k": f"back-reference \\k<name> is not supported ({_JOINED}, which renumbers groups)",
 }
@@ -101,7 +111,24 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         return "\\" + c, j
     if c == "e":
         return "\\x1b", j
-    if c in "bBAzZ":
+    if c in "RX":
+        if in_class:
+            raise _Reject(f"\\{c} inside a character class (Java refuses it there)")
+        # \X is one grapheme cluster: in a topic name ([a-zA-Z0-9._-]) every character is one.
+        return (_LINEBREAK if c == "R" else "(?:\\r\\n|(?s:.))"), j
+    if c == "b" and pattern.startswith("{", j) and not in_class:
+        if pattern.startswith("{g}", j):
+            # A grapheme-cluster boundary: between any two topic-name characters, and at both ends.
+            return "(?:)", j + 3
+        raise _Reject(
+            "\\b{...} other than \\b{g} is \\b followed by a repetition, which Java refuses or this tool "
+            "cannot evaluate faithfully; write \\b{g} (grapheme boundary) or \\b"
+        )
+    if c == "G" and not in_class:
+        # End of the previous match: MirrorMaker matches each name with a fresh Matcher, where it is
+        # the start of the name (Matcher.match sets oldLast to `from`), so it is \\A.
+        return "\\A", j
+    if c in "bBAzZG":
         if in_class:
             raise _Reject(f"\\{c} inside a character class")
         return ("\\Z" if c in "zZ" else "\\" + c), j  # \Z only differs before a final line terminator
@@ -132,16 +159,14 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
         body = _HORIZONTAL if c in "hH" else _VERTICAL
         return _class_body(body, negate=c.isupper(), in_class=in_class, what=f"\\{c}"), j
     if c in "pP":
-        if j < len(pattern) and pattern[j] == "{":
-            end = pattern.find("}", j)
-            if end < 0:
-                raise _Reject(f"\\{c}{{ is not closed")
-            name, after = pattern[j + 1 : end], end + 1
-        else:
-            name, after = pattern[j : j + 1], j + 1
+        name, after = _property_name(pattern, i)
         posix = _POSIX_CLASSES.get(name)
         if posix is None:
-            raise _Reject(f"\\{c}{{{name}}} has no Python equivalent")
+            try:
+                members = javaclass.property_set(name)
+            except javaclass.ClassError as err:
+                raise _Reject(str(err)) from None
+            return javaclass.render(javaclass.ALPHABET - members if c == "P" else members), after
         return _class_body(posix, negate=c == "P", in_class=in_class, what=f"\\P{{{name}}}"), after
     if c.isdigit():
         raise _Reject(f"back-reference \\{c} is not supported ({_JOINED}, which renumbers groups)")
@@ -150,6 +175,54 @@ def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
     if c.isalpha():
         raise _Reject(f"\\{c} is not a Java escape")
     return _literal(c), j  # Java: a backslash before any other character quotes it
+
+
+_SHORTHANDS: dict[str, frozenset[str]] = {
+    "d": frozenset("0123456789"),
+    "w": frozenset(c for c in javaclass.ALPHABET if c.isalnum() or c == "_"),
+    "s": frozenset(),
+    "h": frozenset(),
+    "v": frozenset(),
+}
+_CONTROL_CHARS = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "a": "\a", "e": "\x1b"}
+
+
+def _class_escape(pattern: str, i: int) -> tuple[frozenset[str], int, bool, bool]:
+    """An escape inside a class, for :class:`javaclass.ClassParser`: (topic-name characters, or the
+    one character it stands for; index after it; one character?; a Unicode property?)."""
+    c = pattern[i + 1] if i + 1 < len(pattern) else ""
+    if c.lower() in _SHORTHANDS:
+        members = _SHORTHANDS[c.lower()]
+        return (javaclass.ALPHABET - members if c.isupper() else members), i + 2, False, False
+    if c in "pP":
+        name, after = _property_name(pattern, i)
+        posix = _POSIX_CLASSES.get(name)
+        if posix is None:
+            members, unicode = javaclass.property_set(name), True
+        else:
+            members = frozenset(ch for ch in javaclass.ALPHABET if re.fullmatch(f"[{posix}]", ch))
+            unicode = c == "P"  # Python has no negated class inside a class
+        return (javaclass.ALPHABET - members if c == "P" else members), after, False, unicode
+    if c == "Q":
+        end = pattern.find("\\E", i + 2)
+        if end < 0:
+            raise _Reject(f"\\Q is not closed by \\E ({_JOINED}, so it would swallow the next one)")
+        return frozenset(pattern[i + 2 : end]), end + 2, False, False
+    if c in _CONTROL_CHARS:
+        return frozenset(_CONTROL_CHARS[c]), i + 2, True, False
+    text, after = _escape(pattern, i, in_class=True)  # one character, escaped by re.escape, or a refusal
+    return frozenset(text[1:] if text.startswith("\\") else text), after, True, False
+
+
+def _property_name(pattern: str, i: int) -> tuple[str, int]:
+    """The name of the `\\p`/`\\P` property at `pattern[i]`, and the index after it."""
+    j = i + 2
+    if j < len(pattern) and pattern[j] == "{":
+        end = pattern.find("}", j)
+        if end < 0:
+            raise _Reject(f"\\{pattern[i + 1]}{{ is not closed")
+        return pattern[j + 1 : end], end + 1
+    return pattern[j : j + 1], j + 1
 
 
 def _class_body(body: str, *, negate: bool, in_class: bool, what: str) -> str:
@@ -202,25 +275,39 @@ def _translate(pattern: str) -> str:
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = False
+    # Whether (?i:...) is in force, per open group: Java folds case in each atom of a class before
+    # its set operations, Python after, so the sets of javaclass are only exact without it.
+    caseless, outer = False, list[bool]()
     while i < n:
         c = pattern[i]
         if c == "\\":
+            if not in_class and caseless and pattern[i + 1 : i + 2] in ("p", "P"):
+                name, _ = _property_name(pattern, i)
+                if name not in _POSIX_CLASSES:
+                    raise _Reject(f"\\{pattern[i + 1]}{{{name}}} inside (?i:...) {_CANNOT}; {_CASELESS}")
             text, i = _escape(pattern, i, in_class)
             out.append(text)
             continue
         if in_class:
             if c == "]":
                 in_class = False
-            elif c == "[":
-                raise _Reject("nested character classes are not supported")
-            elif c == "&" and pattern.startswith("&&", i):
-                raise _Reject("character-class intersection (&&) is not supported")
             elif c in "&~|":
                 c = "\\" + c  # literal in Java; Python warns about future set operations
             out.append(c)
             i += 1
             continue
         if c == "[":
+            parser = javaclass.ClassParser(pattern, _class_escape)
+            try:
+                members, end = parser.parse(i)
+            except javaclass.ClassError as err:
+                raise _Reject(str(err)) from None
+            if parser.needs_sets:
+                if caseless:
+                    raise _Reject(f"a nested class, '&&' or Unicode property inside (?i:...) {_CANNOT}; {_CASELESS}")
+                out.append(javaclass.render(members))
+                i = end
+                continue
             i += 1
             out.append("[")
             if i < n and pattern[i] == "^":
@@ -234,7 +321,13 @@ def _translate(pattern: str) -> str:
         if c == "(":
             text, i = _group(pattern, i)
             out.append(text)
+            outer.append(caseless)
+            flags = _SCOPED.fullmatch(text)
+            if flags:
+                caseless = "i" in flags.group(1) or (caseless and "i" not in (flags.group(2) or ""))
             continue
+        if c == ")" and outer:
+            caseless = outer.pop()
         if c == "{":
             quantifier = _QUANTIFIER.match(pattern, i)
             if not quantifier:

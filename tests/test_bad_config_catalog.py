@@ -126,11 +126,14 @@ REGEX_CASES: list[Case] = [
          e("flows[0].topics[0]", r"Java regex '(?P<region>eu|us)\\..*': '(?P' is Python-only syntax; MirrorMaker's "
                                  "patterns are Java's, where a named group is (?<name>...) and there are no (?#...) "
                                  "comments or (?(...)...) conditionals")),
-    Case("regex-java-unicode-class", put("flows/0/topics", [r"\p{L}+"]),
-         e("flows[0].topics[0]", r"Java regex '\\p{L}+': \p{L} has no Python equivalent")),
-    Case("regex-java-class-intersection", put("flows/0/topicsExclude", ["[a-z&&[^e]]"]),
-         e("flows[0].topicsExclude[0]", "Java regex '[a-z&&[^e]]': character-class intersection (&&) is not "
-                                        "supported")),
+    Case("regex-java-unknown-property", put("flows/0/topics", [r"\p{IsGreek}+"]),
+         e("flows[0].topics[0]", r"Java regex '\\p{IsGreek}+': \p{IsGreek} is not a property this tool can "
+                                 "evaluate faithfully; rewrite it as an explicit class such as [a-z] or [A-Za-z0-9]")),
+    Case("regex-java-caseless-intersection", put("flows/0/topicsExclude", ["(?i:[a-z&&[^e]])"]),
+         e("flows[0].topicsExclude[0]", "Java regex '(?i:[a-z&&[^e]])': a nested class, '&&' or Unicode property "
+                                        "inside (?i:...) is valid in Java but this tool cannot evaluate it "
+                                        "faithfully; write it outside (?i:...) with both cases spelled out, for "
+                                        "example [a-zA-Z]")),
 ]
 
 CATALOG: list[Case] = [
