@@ -205,9 +205,15 @@ class ClassParser:
         # Right operand of `&&`: everything up to the next `&&` or the closing `]` (left there).
         p = self.pattern
         right: frozenset[str] | None = None
+        after_class = False
         while i < len(p) and p[i] != "]" and not p.startswith("&&", i):
             if p[i] == "[":
                 part, i = self._class(i + 1)
+                after_class = True
+            elif after_class:
+                # `[a&&[b]c]`: Java's reading of characters after a bracketed right operand has
+                # changed between versions.
+                raise ClassError(f"characters after a [...] operand of && {_CANNOT}; write the operand as one [...]")
             else:
                 part, i = self._single(i)
             right = part if right is None else right | part

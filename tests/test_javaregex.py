@@ -94,6 +94,7 @@ PYTHON_ONLY = (
         (r"\p{IsGreek}+", r"Java regex '\\p{IsGreek}+': \p{IsGreek} is not a property this tool can evaluate "
                           "faithfully; rewrite it as an explicit class such as [a-z] or [A-Za-z0-9]"),
         (r"[a&&\p{InCyrillic}]", r"Java regex '[a&&\\p{InCyrillic}]': \p{InCyrillic} is not a property this tool"),
+        ("[a-c&&[b]x]", "Java regex '[a-c&&[b]x]': characters after a [...] operand of && is valid in some Java"),
         ("[z-a[b]]", "Java regex '[z-a[b]]': illegal character range 'z'-'a' (Java refuses it)"),
         ("[&&a]", "Java regex '[&&a]': an intersection (&&) without a left operand is valid in some Java versions"),
         ("[a&&]", "Java regex '[a&&]': an intersection (&&) without a right operand is valid in some Java versions"),
