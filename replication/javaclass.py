@@ -245,7 +245,7 @@ class ClassParser:
 
 
 def property_table() -> str:
-    """Markdown table of the properties this module evaluates (for docs/java-regex.md)."""
+    """Markdown table of the properties this module evaluates (for docs/topic-map.md)."""
     groups = [
         ("general categories (`\\p{Lu}`, `\\pL`, `\\p{gc=Lu}`)", sorted(CATEGORIES)),
         ("`Character.isXxx` (`\\p{javaLowerCase}`)", sorted(JAVA_METHODS)),

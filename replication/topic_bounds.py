@@ -4,7 +4,7 @@ Aiven's user-config schemas do not describe topic settings, and the provider con
 bounds (``segmentBytes >= 14``, ``minInsyncReplicas >= 1``...). The brokers refuse the rest at
 apply time, halfway through a topology. :data:`BOUNDS` is the one table of them, transcribed from
 the validators of ``org.apache.kafka.storage.internals.log.LogConfig`` (Kafka 3.5 to 4.x; before
-3.5 the same definitions were in ``kafka.log.LogConfig``). ``docs/topic-config.md`` is generated
+3.5 the same definitions were in ``kafka.log.LogConfig``). ``docs/topic-rules.md`` is generated
 from it (``python -m replication.topic_bounds``; a test keeps the two in step).
 
 No Pulumi imports: config validation runs before any resource is declared.
@@ -26,7 +26,7 @@ LONG_MAX = 2**63 - 1
 _INT_MIN = -(2**31)
 _LONG_MIN = -(2**63)
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "topic-config.md"
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "topic-rules.md"
 _TABLE_START = "<!-- generated: topic-bounds (python -m replication.topic_bounds) -->\n"
 _TABLE_END = "<!-- end: topic-bounds -->"
 
@@ -178,7 +178,7 @@ def render_doc(doc: str) -> str:
 
 
 def main() -> None:
-    """Rewrite the generated table in docs/topic-config.md."""
+    """Rewrite the generated table in docs/topic-rules.md."""
     DOC_PATH.write_text(render_doc(DOC_PATH.read_text()))
     sys.stdout.write(f"wrote {DOC_PATH}\n")
 

@@ -69,8 +69,8 @@ def test_properties_name_their_topic_name_characters() -> None:
 
 
 def test_doc_lists_the_properties_evaluated() -> None:
-    doc = (ROOT / "docs" / "java-regex.md").read_text()
+    doc = (ROOT / "docs" / "topic-map.md").read_text()
     start = "<!-- generated: java-properties (replication.javaclass.property_table) -->\n"
     assert doc.split(start, 1)[1].split("<!-- end: java-properties -->", 1)[0] == javaclass.property_table(), (
-        "docs/java-regex.md is stale: paste replication.javaclass.property_table()"
+        "docs/topic-map.md is stale: paste replication.javaclass.property_table()"
     )

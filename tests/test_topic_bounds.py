@@ -134,7 +134,7 @@ def test_every_numeric_topic_setting_of_the_provider_has_a_kafka_bound() -> None
 
 def test_doc_table_is_generated_from_the_bounds() -> None:
     doc = topic_bounds.DOC_PATH.read_text()
-    assert topic_bounds.render_doc(doc) == doc, "docs/topic-config.md is stale: python -m replication.topic_bounds"
+    assert topic_bounds.render_doc(doc) == doc, "docs/topic-rules.md is stale: python -m replication.topic_bounds"
 
 
 def test_every_committed_stack_and_example_keeps_its_topic_configs() -> None:
