@@ -1027,8 +1027,8 @@ def _naming(msg: str, value: Any, what: str = "") -> str:
     return f"{msg}, got {what}{_clip(value)}"
 
 
-def _unwrap(kind: Any) -> Any:
-    # `X | None` and `Annotated[X, ...]` to X.
+def unwrap(kind: Any) -> Any:
+    """`X | None` and `Annotated[X, ...]` to X."""
     while True:
         origin = get_origin(kind)
         if origin is Annotated:
@@ -1043,7 +1043,7 @@ def _kind_at(loc: tuple[int | str, ...]) -> Any:
     """The annotation of the value at `loc` in the model (None when `loc` leaves it)."""
     kind: Any = StackConfig
     for part in loc:
-        kind = _unwrap(kind)
+        kind = unwrap(kind)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             fields = {info.alias or name: info for name, info in kind.model_fields.items()}
             if part not in fields:
@@ -1060,7 +1060,7 @@ def _kind_at(loc: tuple[int | str, ...]) -> Any:
 
 def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     """The keys the model allows in the mapping at `loc` (empty when it is not a model)."""
-    kind = _unwrap(_kind_at(loc))
+    kind = unwrap(_kind_at(loc))
     if isinstance(kind, type) and issubclass(kind, BaseModel):
         return [info.alias or name for name, info in kind.model_fields.items()]
     return []

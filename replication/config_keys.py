@@ -11,9 +11,8 @@ No Pulumi imports: pure key renaming, tested without an engine.
 
 from __future__ import annotations
 
-import types
 from functools import cache
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from replication import config
 
@@ -39,16 +38,8 @@ def config_model(kind: Any) -> type[config.Model] | None:
     return None
 
 
-def unwrap(kind: Any) -> Any:
-    """`X | None` and `Annotated[X, ...]` to X."""
-    while True:
-        origin = get_origin(kind)
-        if origin is Annotated:
-            kind = get_args(kind)[0]
-        elif origin in (Union, types.UnionType):
-            kind = next(arg for arg in get_args(kind) if arg is not type(None))
-        else:
-            return kind
+# One definition of it, in the config model, which the key conversion reads.
+unwrap = config.unwrap
 
 
 @cache
