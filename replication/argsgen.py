@@ -129,15 +129,19 @@ def source() -> str:
     return "\n\n".join(blocks)
 
 
+def write_or_check(path: Path, text: str, command: str) -> int:
+    """Rewrite a generated file, or with `--check` on the command line only say whether it is stale."""
+    if "--check" in sys.argv[1:]:
+        stale = path.read_text() != text
+        print(f"{path.name} is stale: {command}" if stale else "up to date")
+        return 1 if stale else 0
+    path.write_text(text)
+    return 0
+
+
 def main() -> int:
     """Rewrite `replication/args.py`, or with `--check` only say whether it is stale."""
-    text = source()
-    if "--check" in sys.argv[1:]:
-        stale = ARGS_PATH.read_text() != text
-        print(f"{ARGS_PATH.name} is stale: python -m replication.argsgen" if stale else "up to date")
-        return 1 if stale else 0
-    ARGS_PATH.write_text(text)
-    return 0
+    return write_or_check(ARGS_PATH, source(), "python -m replication.argsgen")
 
 
 if __name__ == "__main__":

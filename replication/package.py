@@ -21,6 +21,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.server import ComponentInitError
 
 from replication import config
+from replication.argsgen import write_or_check
 from replication.components.replication import InvalidArgs, Replication
 
 NAME = config.NAMESPACE
@@ -91,13 +92,7 @@ def serve(args: list[str]) -> None:
 
 def main() -> int:
     """Rewrite `schema/package.json`, or with `--check` only say whether it is stale."""
-    text = schema_text()
-    if "--check" in sys.argv[1:]:
-        stale = SCHEMA_PATH.read_text() != text
-        print(f"{SCHEMA_PATH.name} is stale: python -m replication.package" if stale else "up to date")
-        return 1 if stale else 0
-    SCHEMA_PATH.write_text(text)
-    return 0
+    return write_or_check(SCHEMA_PATH, schema_text(), "python -m replication.package")
 
 
 if __name__ == "__main__":
