@@ -14,7 +14,7 @@ import difflib
 import ipaddress
 import re
 import types
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -97,23 +97,29 @@ def _topic_name(value: str) -> str:
     return value
 
 
-def _service_name(value: str) -> str:
-    if not _SERVICE_NAME.fullmatch(value):
-        raise ValueError(
-            f"service name {value!r} ({len(value)} characters) must start with a lowercase letter and contain "
-            "only lowercase letters, digits and '-' (at most 63 characters)"
-        )
-    return value
+def _name_rule(what: str, pattern: re.Pattern[str], must: str, *, yaml_key: bool = True) -> Callable[[str], str]:
+    """A validator for a kind of name: `what 'value' (n characters) must ...` when `pattern` does not match.
+    `yaml_key`: the name is a mapping key or list item that YAML may have read as a boolean."""
+
+    def check(value: str) -> str:
+        if yaml_key:
+            _not_a_yaml_boolean(value, what)
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{what} {value!r} ({len(value)} characters) must {must}")
+        return value
+
+    return check
 
 
-def _alias(value: str) -> str:
-    _not_a_yaml_boolean(value, "cluster alias")
-    if not _ALIAS.fullmatch(value):
-        raise ValueError(
-            f"cluster alias {value!r} ({len(value)} characters) must be 1 to 128 ASCII letters, digits, '_' "
-            "and '-' (no '.': MirrorMaker uses it as the topic prefix separator)"
-        )
-    return value
+_service_name = _name_rule(
+    "service name", _SERVICE_NAME,
+    "start with a lowercase letter and contain only lowercase letters, digits and '-' (at most 63 characters)",
+    yaml_key=False,  # a value, never a key: an unquoted yes/no arrives as a boolean, which strict mode refuses
+)
+_alias = _name_rule(
+    "cluster alias", _ALIAS,
+    "be 1 to 128 ASCII letters, digits, '_' and '-' (no '.': MirrorMaker uses it as the topic prefix separator)",
+)
 
 
 def _cidr(value: str) -> str:
@@ -536,25 +542,21 @@ WRITE_PERMISSIONS: frozenset[str] = frozenset({"write", "readwrite", "admin"})
 
 
 def _username(value: str) -> str:
-    _not_a_yaml_boolean(value, "user name")
     if value == "avnadmin":
         raise ValueError("'avnadmin' is the service's own admin user: Aiven creates it, declare your own users")
-    if not _USERNAME.fullmatch(value):
-        raise ValueError(
-            f"user name {value!r} ({len(value)} characters) must start with a letter, digit or '_' and contain "
-            "only ASCII letters, digits, '_', '.' and '-' (at most 64 characters)"
-        )
-    return value
+    return _username_chars(value)
 
 
-def _acl_topic(value: str) -> str:
-    _not_a_yaml_boolean(value, "topic pattern")
-    if not _ACL_TOPIC.fullmatch(value):
-        raise ValueError(
-            f"topic pattern {value!r} ({len(value)} characters) must be 1 to 249 topic-name characters (ASCII "
-            "letters, digits, '.', '_', '-') and Aiven's wildcards '*' and '?' (ACL patterns are not regexes)"
-        )
-    return value
+_username_chars = _name_rule(
+    "user name", _USERNAME,
+    "start with a letter, digit or '_' and contain only ASCII letters, digits, '_', '.' and '-' "
+    "(at most 64 characters)",
+)
+_acl_topic = _name_rule(
+    "topic pattern", _ACL_TOPIC,
+    "be 1 to 249 topic-name characters (ASCII letters, digits, '.', '_', '-') and Aiven's wildcards '*' and '?' "
+    "(ACL patterns are not regexes)",
+)
 
 
 Username = Annotated[str, AfterValidator(_username)]
