@@ -38,9 +38,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Where the generator reads from by default (the shared checkout beside the repository).
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "aiven-api-schemas"
 DEFAULT_CONTRACT = REPO_ROOT / "tests" / "aiven-6.62.0.contract.json"
-DOC_PATH = REPO_ROOT / "docs" / "aiven-schema.md"
-_TABLE_START = "<!-- generated: exposed-table (python -m replication.aiven_schema) -->\n"
-_TABLE_END = "<!-- end: exposed-table -->"
 
 #: The user-config blocks the stack exposes: slice name -> (schema file, type in it, provider
 #: type of the same block, top-level options the stack exposes or None for all of them).
@@ -198,7 +195,8 @@ def extract_slice(source: Path, contract: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """Regenerate the shipped slice:
-    ``python -m replication.aiven_schema [SCHEMA_DIR [CONTRACT.json]]``."""
+    ``python -m replication.aiven_schema [SCHEMA_DIR [CONTRACT.json]]``; then the docs' table of it
+    with ``python -m replication.docgen``."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
@@ -207,9 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     data = extract_slice(source, json.loads(contract.read_text()))
     SLICE_PATH.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     blocks.cache_clear()
-    doc = DOC_PATH.read_text()
-    head, rest = doc.split(_TABLE_START, 1)
-    DOC_PATH.write_text(head + _TABLE_START + exposed_table() + _TABLE_END + rest.split(_TABLE_END, 1)[1])
+    print(f"wrote {SLICE_PATH.name}; now rewrite docs/aiven-schema.md: python -m replication.docgen")
 
 
 # --- the checks -------------------------------------------------------------------------------------

@@ -23,19 +23,28 @@ class ExternalKafka(TypedDict):
     security_protocol: str
     """`PLAINTEXT`, `SSL` (TLS, optionally with a client certificate) or `SASL_SSL` (SASL over TLS)."""
     sasl_mechanism: NotRequired[str]
-    """SASL mechanism, with `SASL_SSL`."""
+    """SASL mechanism, `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`: required with `SASL_SSL`."""
     sasl_username: NotRequired[str]
-    """SASL user name, with `SASL_SSL` (or `saslUsernameCredential`, when the name is itself a secret)."""
+    (
+        "SASL user name: required with `SASL_SSL`, unless `saslUsernameCredential` names it because it\n"
+        "is itself a secret."
+    )
     sasl_username_credential: NotRequired[str]
     """Instead of `saslUsername`: name of the entry in the secret `credentials` config that holds the SASL user name."""
     sasl_password: NotRequired[str]
-    """Name of the entry in the secret `credentials` config that holds the SASL password."""
+    (
+        "Name of the entry in the secret `credentials` config that holds the SASL password (never the\n"
+        "password itself): required with `SASL_SSL`."
+    )
     ssl_ca_cert: NotRequired[str]
     """PEM CA certificate that signed the brokers' certificates, if not a public CA."""
     ssl_client_cert: NotRequired[str]
-    """PEM client certificate, for mutual TLS with `SSL`."""
+    """PEM client certificate, for mutual TLS (`SSL` or `SASL_SSL`), together with `sslClientKey`."""
     ssl_client_key: NotRequired[str]
-    """Name of the entry in the secret `credentials` config that holds the client certificate's key."""
+    (
+        "Name of the entry in the secret `credentials` config that holds the client certificate's key,\n"
+        "together with `sslClientCert`."
+    )
 
 
 class MaintenanceWindow(TypedDict):
@@ -43,7 +52,7 @@ class MaintenanceWindow(TypedDict):
     dow: str
     """Day of week, lowercase English (`monday` … `sunday`)."""
     time: str
-    """Start time, `HH:MM:SS` UTC."""
+    """Start time, `HH:MM:SS` UTC, quoted (`"10:00:00"`): unquoted, YAML 1.1 reads a base-60 number."""
 
 
 class Topic(TypedDict):
@@ -53,7 +62,10 @@ class Topic(TypedDict):
     replication: int
     """Replication factor; 2 or more for anything that matters."""
     config: NotRequired[dict[str, Any]]
-    """Topic settings, passed to the provider's `config` block (for example `retentionMs`)."""
+    (
+        "Topic settings, passed to the provider's `config` block (for example `retentionMs`,\n"
+        "`cleanupPolicy`)."
+    )
 
 
 class Cluster(TypedDict):
@@ -62,27 +74,51 @@ class Cluster(TypedDict):
         "(`existing: true`), or a cluster outside Aiven (`external:`)."
     )
     service_name: NotRequired[str]
-    """Aiven service name. Defaults to the cluster's alias; required with `existing: true`."""
+    (
+        "Aiven service name: a lowercase letter, then lowercase letters, digits and `-` (at most 63).\n"
+        "Defaults to the cluster's alias; required with `existing: true`."
+    )
     existing: NotRequired[bool]
-    """The Aiven service exists and is managed elsewhere: attach it, never create or change it."""
+    (
+        "The Aiven service `serviceName` exists and is managed elsewhere: it is attached to MirrorMaker,\n"
+        "never created or changed. Only `serviceName` and `knownTopics` apply beside it."
+    )
     external: NotRequired[ExternalKafka]
-    """The cluster is outside Aiven: how to reach it."""
+    (
+        "The cluster is outside Aiven (self-hosted, MSK, Confluent): how to reach it. Only\n"
+        "`knownTopics` applies beside it."
+    )
     cloud: NotRequired[str]
-    """Aiven cloud, for example `google-europe-west1`."""
+    """Aiven cloud, for example `google-europe-west1`. Required for a cluster this stack creates."""
     plan: NotRequired[str]
-    """Aiven plan, for example `business-4`."""
+    """Aiven plan, for example `business-4`. Required for a cluster this stack creates."""
     kafka_version: NotRequired[str]
-    """Kafka version as a quoted string, for example `"3.8"`. Omit for Aiven's default."""
+    (
+        "Kafka version as a quoted string that Aiven offers, for example `\"3.8\"` (a deprecated one plans\n"
+        "with a warning). Unquoted `3.10` is the number 3.1 and is refused. Omit for Aiven's default."
+    )
     maintenance_window: NotRequired[MaintenanceWindow]
     """Maintenance window. Omit for one chosen by Aiven."""
     ip_filter: NotRequired[list[str]]
-    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    (
+        "CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet: a\n"
+        "warning, and an error with `protect: true`."
+    )
     kafka: NotRequired[dict[str, Any]]
-    """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names)."""
+    (
+        "Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names, for example\n"
+        "`logRetentionBytes`)."
+    )
     topics: NotRequired[dict[str, Topic]]
-    """Topics to create on this cluster, by name."""
+    (
+        "Topics to create on this cluster, by name: ASCII letters, digits, `.`, `_` and `-`, at most\n"
+        "249 characters, not `.` or `..` (Kafka's rule)."
+    )
     known_topics: NotRequired[list[str]]
-    """Topics that already exist on an existing or external cluster (for the topic map only)."""
+    (
+        "Topics that already exist on an existing or external cluster, so that the topic map can predict\n"
+        "where they land."
+    )
     renamed_from: NotRequired[str]
     (
         "The cluster's previous alias, after renaming its key: its resources keep their state (Pulumi\n"
@@ -103,13 +139,21 @@ class MirrorMaker(TypedDict):
     maintenance_window: NotRequired[MaintenanceWindow]
     """Maintenance window. Omit for one chosen by Aiven."""
     ip_filter: NotRequired[list[str]]
-    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    (
+        "CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet: a\n"
+        "warning, and an error with `protect: true`."
+    )
     kafka_mirrormaker: NotRequired[dict[str, Any]]
-    """Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker` block."""
+    (
+        "Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker`\n"
+        "block (`refreshTopicsIntervalSeconds`, `groups`, `emitCheckpointsEnabled`, `tasksMaxPerCpu`, …)."
+    )
     integrations: NotRequired[dict[str, dict[str, Any]]]
     (
         "Consumer/producer tuning of the integration with each cluster, by alias: the provider's\n"
-        "`kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration."
+        "`kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration\n"
+        "(`consumerFetchMinBytes`, `producerCompressionType`, `producerLingerMs`, …). Only clusters the\n"
+        "MirrorMaker's flows use."
     )
 
 
@@ -118,9 +162,9 @@ class Flow(TypedDict):
     source: str
     """Alias of the source cluster (a key of `clusters`)."""
     target: str
-    """Alias of the target cluster (a key of `clusters`)."""
+    """Alias of the target cluster (a key of `clusters`); a flow cannot loop a cluster into itself."""
     mirrormaker: NotRequired[str]
-    """Key of the MirrorMaker that runs the flow; optional when exactly one is declared."""
+    """Key of the MirrorMaker that runs the flow; omit for the only one, required when several are declared."""
     topics: NotRequired[list[str]]
     """Java regular expressions; a topic is replicated when one matches its whole name."""
     topics_exclude: NotRequired[list[str]]
@@ -144,9 +188,12 @@ class Flow(TypedDict):
     config_properties_exclude: NotRequired[list[str]]
     """Topic config properties (names or regexes) not to copy; omit for MirrorMaker's default list."""
     follower_fetching: NotRequired[bool]
-    """Fetch from the closest replica (rack awareness) to cut cross-zone traffic."""
+    (
+        "Fetch from the closest replica (rack awareness) to cut cross-zone traffic; omit for the\n"
+        "provider's default."
+    )
     offset_lag_max: NotRequired[int]
-    """How far a remote partition may lag before an offset sync is forced."""
+    """How far a remote partition may lag before an offset sync is forced; omit for the provider's default."""
     enabled: NotRequired[bool]
     """`false` pauses the flow without deleting it."""
 
@@ -159,9 +206,15 @@ class Adopt(TypedDict):
         "UUIDs, read from the Terraform state."
     )
     integrations: NotRequired[dict[str, dict[str, str]]]
-    """ID of each existing `kafka_mirrormaker` integration: MirrorMaker key → cluster alias → ID."""
+    (
+        "ID (a UUID) of each existing `kafka_mirrormaker` integration: MirrorMaker key → cluster alias →\n"
+        "ID. Required for every integration the stack declares, and only for those."
+    )
     endpoints: NotRequired[dict[str, str]]
-    """ID of each existing `external_kafka` endpoint, by external cluster alias."""
+    (
+        "ID (a UUID) of each existing `external_kafka` integration endpoint, by external cluster alias.\n"
+        "Required for every external cluster."
+    )
 
 
 class Permission(TypedDict):
@@ -169,7 +222,7 @@ class Permission(TypedDict):
     permission: str
     """`read`, `write`, `readwrite` or `admin` (Aiven's ACL permissions)."""
     topics: list[str]
-    """Topic names, or Aiven ACL patterns where `*` matches any characters and `?` one."""
+    """Topic names, or Aiven ACL patterns where `*` matches any characters and `?` one (globs, not regexes)."""
     clusters: list[str]
     (
         "Aliases of the clusters whose own topics these are. Every copy of a matching topic on another\n"
@@ -193,7 +246,7 @@ class Prometheus(TypedDict):
     endpoint_name: NotRequired[str]
     """Name of the integration endpoint in the Aiven project."""
     basic_auth_username: str
-    """User name Prometheus scrapes with (basic auth)."""
+    """User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`."""
     basic_auth_password: str
     """Name of the `credentials` entry holding the basic-auth password (8 to 256 characters)."""
 
@@ -205,13 +258,16 @@ class Datadog(TypedDict):
     api_key: str
     """Name of the `credentials` entry holding the Datadog API key."""
     site: NotRequired[str]
-    """Datadog intake site; omit for Aiven's default, `datadoghq.com`."""
+    (
+        "Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …); omit for\n"
+        "Aiven's default, `datadoghq.com`."
+    )
 
 
 class ExistingEndpoint(TypedDict):
     """An integration endpoint that exists in the Aiven project and is managed elsewhere."""
     type: str
-    """The endpoint's type, which decides the integration type."""
+    """The endpoint's type, `prometheus` or `datadog`, which decides the integration type."""
     endpoint_id: str
     """The endpoint's ID (a UUID, from `avn service integration-endpoint-list`)."""
 
@@ -241,7 +297,7 @@ class ReplicationArgs(TypedDict):
     """Replication flows."""
     credentials: NotRequired[dict[str, pulumi.Input[str]]]
     (
-        "Secrets of external clusters by name (SASL passwords, client keys). Set each with\n"
+        "Secrets by name (SASL passwords, client keys, user passwords, monitoring keys). Set each with\n"
         "`pulumi config set --secret --path 'aiven-kafka-replication:credentials.<name>' <value>`."
     )
     protect: NotRequired[bool]
@@ -257,7 +313,11 @@ class ReplicationArgs(TypedDict):
     users: NotRequired[dict[str, User]]
     (
         "Kafka users and their topic permissions, declared once for every cluster that holds the\n"
-        "topics or their copies."
+        "topics or their copies. A user name is ASCII letters, digits, `_`, `.` and `-`, at most 64, not\n"
+        "`avnadmin`."
     )
     monitoring: NotRequired[Monitoring]
-    """Send the metrics of every Kafka and MirrorMaker service to Prometheus, Datadog or an existing endpoint."""
+    (
+        "Send the metrics of every Kafka and MirrorMaker service to Prometheus, Datadog or an existing\n"
+        "endpoint, with each flow's replication lag."
+    )

@@ -207,7 +207,7 @@ class MaintenanceWindow(Model):
     dow: Day
     """Day of week, lowercase English (`monday` … `sunday`)."""
     time: Annotated[str, BeforeValidator(_sexagesimal_time), AfterValidator(_time)]
-    """Start time, `HH:MM:SS` UTC."""
+    """Start time, `HH:MM:SS` UTC, quoted (`"10:00:00"`): unquoted, YAML 1.1 reads a base-60 number."""
 
 
 class TopicSpec(Model):
@@ -218,7 +218,8 @@ class TopicSpec(Model):
     replication: Annotated[int, Field(ge=1, le=10)]
     """Replication factor; 2 or more for anything that matters."""
     config: TopicConfig | None = None
-    """Topic settings, passed to the provider's `config` block (for example `retentionMs`)."""
+    """Topic settings, passed to the provider's `config` block (for example `retentionMs`,
+    `cleanupPolicy`)."""
 
 
 _HOST_PORT = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}|\[[0-9A-Fa-f:]+\]:[0-9]{1,5}")
@@ -276,19 +277,22 @@ class ExternalKafkaSpec(Model):
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"]
     """`PLAINTEXT`, `SSL` (TLS, optionally with a client certificate) or `SASL_SSL` (SASL over TLS)."""
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    """SASL mechanism, with `SASL_SSL`."""
+    """SASL mechanism, `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`: required with `SASL_SSL`."""
     sasl_username: Name | None = None
-    """SASL user name, with `SASL_SSL` (or `saslUsernameCredential`, when the name is itself a secret)."""
+    """SASL user name: required with `SASL_SSL`, unless `saslUsernameCredential` names it because it
+    is itself a secret."""
     sasl_username_credential: CredentialName | None = None
     """Instead of `saslUsername`: name of the entry in the secret `credentials` config that holds the SASL user name."""
     sasl_password: CredentialName | None = None
-    """Name of the entry in the secret `credentials` config that holds the SASL password."""
+    """Name of the entry in the secret `credentials` config that holds the SASL password (never the
+    password itself): required with `SASL_SSL`."""
     ssl_ca_cert: Name | None = None
     """PEM CA certificate that signed the brokers' certificates, if not a public CA."""
     ssl_client_cert: Name | None = None
-    """PEM client certificate, for mutual TLS with `SSL`."""
+    """PEM client certificate, for mutual TLS (`SSL` or `SASL_SSL`), together with `sslClientKey`."""
     ssl_client_key: CredentialName | None = None
-    """Name of the entry in the secret `credentials` config that holds the client certificate's key."""
+    """Name of the entry in the secret `credentials` config that holds the client certificate's key,
+    together with `sslClientCert`."""
 
     @model_validator(mode="after")
     def _protocol_fields(self) -> ExternalKafkaSpec:
@@ -322,27 +326,35 @@ class ClusterSpec(Model):
     (`existing: true`), or a cluster outside Aiven (`external:`)."""
 
     service_name: ServiceName | None = None
-    """Aiven service name. Defaults to the cluster's alias; required with `existing: true`."""
+    """Aiven service name: a lowercase letter, then lowercase letters, digits and `-` (at most 63).
+    Defaults to the cluster's alias; required with `existing: true`."""
     existing: bool = False
-    """The Aiven service exists and is managed elsewhere: attach it, never create or change it."""
+    """The Aiven service `serviceName` exists and is managed elsewhere: it is attached to MirrorMaker,
+    never created or changed. Only `serviceName` and `knownTopics` apply beside it."""
     external: ExternalKafkaSpec | None = None
-    """The cluster is outside Aiven: how to reach it."""
+    """The cluster is outside Aiven (self-hosted, MSK, Confluent): how to reach it. Only
+    `knownTopics` applies beside it."""
     cloud: Name | None = None
-    """Aiven cloud, for example `google-europe-west1`."""
+    """Aiven cloud, for example `google-europe-west1`. Required for a cluster this stack creates."""
     plan: Name | None = None
-    """Aiven plan, for example `business-4`."""
+    """Aiven plan, for example `business-4`. Required for a cluster this stack creates."""
     kafka_version: KafkaVersion | None = None
-    """Kafka version as a quoted string, for example `"3.8"`. Omit for Aiven's default."""
+    """Kafka version as a quoted string that Aiven offers, for example `"3.8"` (a deprecated one plans
+    with a warning). Unquoted `3.10` is the number 3.1 and is refused. Omit for Aiven's default."""
     maintenance_window: MaintenanceWindow | None = None
     """Maintenance window. Omit for one chosen by Aiven."""
     ip_filter: list[Cidr] | None = None
-    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet: a
+    warning, and an error with `protect: true`."""
     kafka: KafkaSettings | None = None
-    """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names)."""
+    """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names, for example
+    `logRetentionBytes`)."""
     topics: dict[TopicName, TopicSpec] = Field(default_factory=dict)
-    """Topics to create on this cluster, by name."""
+    """Topics to create on this cluster, by name: ASCII letters, digits, `.`, `_` and `-`, at most
+    249 characters, not `.` or `..` (Kafka's rule)."""
     known_topics: list[TopicName] = Field(default_factory=list)
-    """Topics that already exist on an existing or external cluster (for the topic map only)."""
+    """Topics that already exist on an existing or external cluster, so that the topic map can predict
+    where they land."""
     renamed_from: Alias | None = None
     """The cluster's previous alias, after renaming its key: its resources keep their state (Pulumi
     `aliases`) instead of being deleted and created again. Keep `serviceName` (or
@@ -408,12 +420,16 @@ class MirrorMakerSpec(Model):
     maintenance_window: MaintenanceWindow | None = None
     """Maintenance window. Omit for one chosen by Aiven."""
     ip_filter: list[Cidr] | None = None
-    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet."""
+    """CIDR networks allowed to connect. Omit for Aiven's default, which is open to the internet: a
+    warning, and an error with `protect: true`."""
     kafka_mirrormaker: MirrorMakerSettings | None = None
-    """Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker` block."""
+    """Service-level MirrorMaker settings: the provider's `kafka_mirrormaker_user_config.kafka_mirrormaker`
+    block (`refreshTopicsIntervalSeconds`, `groups`, `emitCheckpointsEnabled`, `tasksMaxPerCpu`, …)."""
     integrations: dict[Alias, IntegrationTuning] = Field(default_factory=dict)
     """Consumer/producer tuning of the integration with each cluster, by alias: the provider's
-    `kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration."""
+    `kafka_mirrormaker_user_config.kafka_mirrormaker` block of the `kafka_mirrormaker` integration
+    (`consumerFetchMinBytes`, `producerCompressionType`, `producerLingerMs`, …). Only clusters the
+    MirrorMaker's flows use."""
 
     @model_validator(mode="after")
     def _group_patterns(self) -> MirrorMakerSpec:
@@ -448,9 +464,9 @@ class FlowSpec(Model):
     source: Alias
     """Alias of the source cluster (a key of `clusters`)."""
     target: Alias
-    """Alias of the target cluster (a key of `clusters`)."""
+    """Alias of the target cluster (a key of `clusters`); a flow cannot loop a cluster into itself."""
     mirrormaker: Name | None = None
-    """Key of the MirrorMaker that runs the flow; optional when exactly one is declared."""
+    """Key of the MirrorMaker that runs the flow; omit for the only one, required when several are declared."""
     topics: Annotated[list[JavaRegex], Field(min_length=1)] = Field(default_factory=lambda: [".*"])
     """Java regular expressions; a topic is replicated when one matches its whole name."""
     topics_exclude: list[JavaRegex] = Field(default_factory=lambda: list(DEFAULT_TOPICS_EXCLUDE))
@@ -474,9 +490,10 @@ class FlowSpec(Model):
     config_properties_exclude: list[Name] | None = None
     """Topic config properties (names or regexes) not to copy; omit for MirrorMaker's default list."""
     follower_fetching: bool | None = None
-    """Fetch from the closest replica (rack awareness) to cut cross-zone traffic."""
+    """Fetch from the closest replica (rack awareness) to cut cross-zone traffic; omit for the
+    provider's default."""
     offset_lag_max: Annotated[int, Field(ge=0)] | None = None
-    """How far a remote partition may lag before an offset sync is forced."""
+    """How far a remote partition may lag before an offset sync is forced; omit for the provider's default."""
     enabled: bool = True
     """`false` pauses the flow without deleting it."""
 
@@ -524,9 +541,11 @@ class AdoptSpec(Model):
     UUIDs, read from the Terraform state."""
 
     integrations: dict[Name, dict[Alias, AivenId]] = Field(default_factory=dict)
-    """ID of each existing `kafka_mirrormaker` integration: MirrorMaker key → cluster alias → ID."""
+    """ID (a UUID) of each existing `kafka_mirrormaker` integration: MirrorMaker key → cluster alias →
+    ID. Required for every integration the stack declares, and only for those."""
     endpoints: dict[Alias, AivenId] = Field(default_factory=dict)
-    """ID of each existing `external_kafka` endpoint, by external cluster alias."""
+    """ID (a UUID) of each existing `external_kafka` integration endpoint, by external cluster alias.
+    Required for every external cluster."""
 
 
 # --- users and monitoring (disaster recovery) --------------------------------------------------
@@ -569,7 +588,7 @@ class PermissionSpec(Model):
     permission: Permission
     """`read`, `write`, `readwrite` or `admin` (Aiven's ACL permissions)."""
     topics: Annotated[list[AclTopic], Field(min_length=1)]
-    """Topic names, or Aiven ACL patterns where `*` matches any characters and `?` one."""
+    """Topic names, or Aiven ACL patterns where `*` matches any characters and `?` one (globs, not regexes)."""
     clusters: Annotated[list[Alias], Field(min_length=1)]
     """Aliases of the clusters whose own topics these are. Every copy of a matching topic on another
     managed cluster gets `read` automatically; write is never granted on a copy."""
@@ -602,7 +621,7 @@ class PrometheusSpec(Model):
     endpoint_name: Name = "prometheus"
     """Name of the integration endpoint in the Aiven project."""
     basic_auth_username: Annotated[str, AfterValidator(_prometheus_user)]
-    """User name Prometheus scrapes with (basic auth)."""
+    """User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`."""
     basic_auth_password: CredentialName
     """Name of the `credentials` entry holding the basic-auth password (8 to 256 characters)."""
 
@@ -621,14 +640,15 @@ class DatadogSpec(Model):
     api_key: CredentialName
     """Name of the `credentials` entry holding the Datadog API key."""
     site: DatadogSite | None = None
-    """Datadog intake site; omit for Aiven's default, `datadoghq.com`."""
+    """Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …); omit for
+    Aiven's default, `datadoghq.com`."""
 
 
 class ExistingEndpointSpec(Model):
     """An integration endpoint that exists in the Aiven project and is managed elsewhere."""
 
     type: Literal["prometheus", "datadog"]
-    """The endpoint's type, which decides the integration type."""
+    """The endpoint's type, `prometheus` or `datadog`, which decides the integration type."""
     endpoint_id: AivenId
     """The endpoint's ID (a UUID, from `avn service integration-endpoint-list`)."""
 
@@ -717,7 +737,7 @@ class StackConfig(Model):
     flows: list[FlowSpec] = Field(default_factory=list)
     """Replication flows."""
     credentials: dict[CredentialName, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
-    """Secrets of external clusters by name (SASL passwords, client keys). Set each with
+    """Secrets by name (SASL passwords, client keys, user passwords, monitoring keys). Set each with
     `pulumi config set --secret --path 'aiven-kafka-replication:credentials.<name>' <value>`."""
     protect: bool = False
     """Data safety (on in prod): services get Aiven termination protection and Pulumi `protect`,
@@ -727,9 +747,11 @@ class StackConfig(Model):
     Remove it after the first successful `pulumi up`."""
     users: dict[Username, UserSpec] = Field(default_factory=dict)
     """Kafka users and their topic permissions, declared once for every cluster that holds the
-    topics or their copies."""
+    topics or their copies. A user name is ASCII letters, digits, `_`, `.` and `-`, at most 64, not
+    `avnadmin`."""
     monitoring: MonitoringSpec | None = None
-    """Send the metrics of every Kafka and MirrorMaker service to Prometheus, Datadog or an existing endpoint."""
+    """Send the metrics of every Kafka and MirrorMaker service to Prometheus, Datadog or an existing
+    endpoint, with each flow's replication lag."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:

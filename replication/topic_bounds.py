@@ -4,8 +4,8 @@ Aiven's user-config schemas do not describe topic settings, and the provider con
 bounds (``segmentBytes >= 14``, ``minInsyncReplicas >= 1``...). The brokers refuse the rest at
 apply time, halfway through a topology. :data:`BOUNDS` is the one table of them, transcribed from
 the validators of ``org.apache.kafka.storage.internals.log.LogConfig`` (Kafka 3.5 to 4.x; before
-3.5 the same definitions were in ``kafka.log.LogConfig``). ``docs/topic-rules.md`` is generated
-from it (``python -m replication.topic_bounds``; a test keeps the two in step).
+3.5 the same definitions were in ``kafka.log.LogConfig``). The table of ``docs/topic-rules.md`` is
+generated from it (:func:`table`, by ``python -m replication.docgen``; a test keeps the two in step).
 
 No Pulumi imports: config validation runs before any resource is declared.
 """
@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 #: Java's ``Integer.MAX_VALUE`` and ``Long.MAX_VALUE``: an INT or LONG config parses no larger.
@@ -25,10 +23,6 @@ INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
 _INT_MIN = -(2**31)
 _LONG_MIN = -(2**63)
-
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "topic-rules.md"
-_TABLE_START = "<!-- generated: topic-bounds (python -m replication.topic_bounds) -->\n"
-_TABLE_END = "<!-- end: topic-bounds -->"
 
 
 @dataclass(frozen=True)
@@ -170,18 +164,3 @@ def table() -> str:
         rows.append(f"| `{key}` | `{bound.kafka}` | {bound.kind} | `{bound.validator}` | {accepted} |")
     return "\n".join(rows) + "\n"
 
-
-def render_doc(doc: str) -> str:
-    """`doc` with its generated table replaced by the current one."""
-    head, rest = doc.split(_TABLE_START, 1)
-    return head + _TABLE_START + table() + _TABLE_END + rest.split(_TABLE_END, 1)[1]
-
-
-def main() -> None:
-    """Rewrite the generated table in docs/topic-rules.md."""
-    DOC_PATH.write_text(render_doc(DOC_PATH.read_text()))
-    sys.stdout.write(f"wrote {DOC_PATH}\n")
-
-
-if __name__ == "__main__":
-    main()

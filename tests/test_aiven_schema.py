@@ -40,14 +40,6 @@ def test_shipped_slice_is_generated_from_the_shared_schemas() -> None:
     )
 
 
-def test_doc_table_is_generated() -> None:
-    doc = (ROOT / "docs" / "aiven-schema.md").read_text()
-    body = doc.split(aiven_schema._TABLE_START, 1)[1]
-    assert body.split(aiven_schema._TABLE_END, 1)[0] == aiven_schema.exposed_table(), (
-        "docs/aiven-schema.md is stale: python -m replication.aiven_schema"
-    )
-
-
 @pytest.mark.parametrize(("prefix", "model"), [("clusters.*.external", config.ExternalKafkaSpec),
                                              ("monitoring.prometheus", config.PrometheusSpec),
                                              ("monitoring.datadog", config.DatadogSpec)])

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from replication import cli, provider_schema, render
+from replication import cli, docblocks, docgen, provider_schema, render
 from replication import diff as diffs
 from replication.engine import run_program
 from tests.conftest import ROOT, git, run_checked
@@ -488,10 +488,6 @@ def test_masked_secrets_are_compared_as_masked() -> None:
 
 # --- the review doc's examples are this tool's output --------------------------------------------
 
-REVIEW_DOC = ROOT / "docs" / "pr-review.md"
-_BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) .*?-->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
-
-
 def doc_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
     """The dev stack's diagram, and the diff of renaming its target cluster's service."""
     assert cli.main(["plan", "--stack", "dev", "--dir", str(repo), "--format", "markdown"]) == 0
@@ -503,21 +499,18 @@ def doc_examples(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, st
     return {"plan-diagram": diagram, "rename-diff": "````markdown\n" + capsys.readouterr().out + "````\n"}
 
 
-def assert_doc_blocks(expected: dict[str, str], test_file: str = "tests/test_diff.py") -> None:
-    """docs/pr-review.md's generated blocks hold `expected`; with UPDATE_DOCS set, rewrite them instead."""
-    text = REVIEW_DOC.read_text()
-    found = {m.group("name"): m.group("body") for m in _BLOCK.finditer(text)}
-    assert set(found) >= set(expected), f"docs/pr-review.md lacks generated blocks {set(expected) - set(found)}"
-    if os.environ.get("UPDATE_DOCS"):
-        REVIEW_DOC.write_text(_BLOCK.sub(lambda m: m.group(1) + expected.get(m.group("name"), m.group("body")) + m.group(4), text))
-        return
-    for name, body in expected.items():
-        assert found[name] == body, f"docs/pr-review.md block {name} is stale: UPDATE_DOCS=1 python -m pytest {test_file} -k review_doc"
-
-
 def test_review_doc_examples_are_generated(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_diff.py -k review_doc"""
-    assert_doc_blocks(doc_examples(repo, capsys))
+    """docs/pr-review.md's examples are this tool's output (the registry in replication.docgen names
+    this test as their generator). Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_diff.py -k review_doc"""
+    expected = doc_examples(repo, capsys)
+    assert {g.name for g in docgen.BLOCKS if g.test.endswith(f"::{test_review_doc_examples_are_generated.__name__}")} == set(expected)
+    page = docgen.PR_REVIEW
+    if os.environ.get("UPDATE_DOCS"):
+        (ROOT / page).write_text(docgen.rendered(page, expected))
+        return
+    found = docblocks.find((ROOT / page).read_text())
+    for name, body in expected.items():
+        assert found[name].body == body, f"{page} block {name} is stale: {docgen.on_page(page)[name].note}"
 
 
 def test_the_heads_config_and_policy_warnings_reach_every_format(

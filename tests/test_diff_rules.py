@@ -27,7 +27,6 @@ from replication import cli, diff_rules, engine
 from replication import diff as diffs
 from replication.markdown import message as markdown_message
 from tests.conftest import ROOT
-from tests.test_diff import assert_doc_blocks
 
 NS = "aiven-kafka-replication"
 Config = dict[str, Any]
@@ -572,11 +571,3 @@ def test_retention_findings_follow_the_effective_value(old: Config, new: Config,
 
         # A finding exactly when the effective value shrinks; a cut one way is never one the other way.
         assert on(forth) == (after < before) and on(back) == (before < after)
-
-
-# --- the review doc's section is the table --------------------------------------------------------------
-
-
-def test_review_doc_rule_table_is_generated() -> None:
-    """Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_diff_rules.py -k review_doc"""
-    assert_doc_blocks({"diff-rules": diff_rules.markdown_tables()}, "tests/test_diff_rules.py")

@@ -1,13 +1,16 @@
-"""The README is a quick start; the reference lives in `docs/`, every page linked, every link live."""
+"""The README is a quick start; the reference lives in `docs/`, every page linked, every link live,
+every generated block registered and current."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 
+from replication import argsgen, config, config_doc, docblocks, docgen
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -73,3 +76,103 @@ def test_slugs_follow_github() -> None:
     assert slug("The topic map: what each cluster will hold") == "the-topic-map-what-each-cluster-will-hold"
     assert slug("clusters (required): map of alias → cluster") == "clusters-required-map-of-alias--cluster"
     assert slug("plan --format text|json|markdown") == "plan---format-textjsonmarkdown"
+
+
+# --- generated blocks: every one registered, every one current -------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_generated_block_is_registered(page: Path) -> None:
+    name = page.relative_to(ROOT).as_posix()
+    blocks = docblocks.find(page.read_text())  # refuses a marker that opens no block
+    registered = docgen.on_page(name)
+    assert set(blocks) == set(registered), "each marked block is listed in replication.docgen.BLOCKS, and only those"
+    assert {n: b.note for n, b in blocks.items()} == {n: g.note for n, g in registered.items()}
+
+
+@pytest.mark.parametrize("block", [g for g in docgen.BLOCKS if g.generate is not None], ids=lambda g: g.name)
+def test_every_generated_block_is_current(block: docgen.Generated) -> None:
+    assert block.generate is not None
+    found = docblocks.find((ROOT / block.page).read_text())
+    assert found[block.name].body == block.generate(), f"{block.page} is stale: {block.note}"
+
+
+def test_blocks_without_a_generator_name_a_test_that_exists() -> None:
+    for block in (g for g in docgen.BLOCKS if g.generate is None):
+        file, _, function = block.test.partition("::")
+        tree = ast.parse((ROOT / file).read_text())
+        assert function in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}, block.test
+
+
+def test_every_config_field_is_in_a_key_table() -> None:
+    fields = {(model, name) for model in argsgen.models() for name in model.model_fields}
+    assert fields - config_doc.documented() == set()
+    assert all(info.description for model in argsgen.models() for info in model.model_fields.values())
+
+
+def test_a_key_table_row_renders_the_alias_the_default_and_the_docstring() -> None:
+    rows = {r.key: r for r in config_doc.rows(config_doc.TABLES["flow-keys"])}
+    assert config_doc.default(rows["topics"].info) == '`[".*"]`'
+    assert config_doc.default(rows["topicsExclude"].info) == r'`[".*[\\-\\.]internal", ".*\\.replica", "__.*"]`'
+    assert config_doc.default(rows["syncGroupOffsetsIntervalSeconds"].info) == "`60`"
+    assert config_doc.default(rows["enabled"].info) == "`true`"
+    assert config_doc.default(rows["replicationPolicy"].info) == '`"default"`'
+    assert config_doc.default(rows["source"].info) == "required"
+    assert config_doc.default(rows["replicationFactor"].info) == "—"
+    users = [r.key for r in config_doc.rows(config_doc.TABLES["user-keys"])]
+    assert users == ["password", "permissions", "permissions[].permission", "permissions[].topics",
+                     "permissions[].clusters"]
+    clusters = [r.key for r in config_doc.rows(config_doc.TABLES["cluster-keys"])]
+    assert "topics.<name>.partitions" in clusters and "maintenanceWindow.time" in clusters
+    external = config_doc.rows(config_doc.TABLES["external-keys"])
+    assert external[0].key == "external.endpointName" and external[0].model is config.ExternalKafkaSpec
+
+
+def test_a_docstring_with_a_pipe_stays_one_cell() -> None:
+    class Piped(config.Model):
+        choice: str = "a|b"
+        """One of `a|b`
+        or `c`."""
+
+    table = config_doc.markdown(config_doc.Table(Piped))
+    assert table.splitlines()[2] == r'| `choice` | `"a\|b"` | One of `a\|b` or `c`. |'
+
+
+PAGE = """# Title
+
+<!-- generated: one (python -m x) -->
+old
+<!-- end: one -->
+
+prose quoting `<!-- generated: syntax -->` inline
+
+<!-- generated: two (y) -->
+<!-- end: two -->
+"""
+
+
+def test_blocks_are_found_and_replaced_leaving_the_prose() -> None:
+    found = docblocks.find(PAGE)
+    assert found == {"one": docblocks.Block("one", "python -m x", "old\n"), "two": docblocks.Block("two", "y", "")}
+    page = docblocks.replace(PAGE, {"one": ("z", "new\nlines")})
+    assert page == PAGE.replace("(python -m x) -->\nold\n", "(z) -->\nnew\nlines\n")
+    assert docblocks.find(page)["one"].body == "new\nlines\n" and docblocks.find(page)["two"].body == ""
+    with pytest.raises(KeyError, match="three"):
+        docblocks.replace(PAGE, {"three": ("n", "b")})
+
+
+@pytest.mark.parametrize("bad", [
+    "<!-- generated: one (n) -->\nbody\n",  # never closed
+    "<!-- generated: one -->\nbody\n<!-- end: one -->\n",  # no note
+    "<!-- generated: one (n) -->\nbody\n<!-- end: two -->\n",  # closed under another name
+    "<!-- generated: one (n) -->\n<!-- end: one -->\n<!-- generated: one (n) -->\n<!-- end: one -->\n",  # twice
+])
+def test_a_marker_that_would_leave_a_block_unchecked_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"opens no block|twice"):
+        docblocks.find(bad)
+
+
+def test_the_command_checks_and_rewrites(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.argv", ["docgen", "--check"])
+    assert docgen.main() == 0
+    assert capsys.readouterr().out.splitlines() == ["up to date"] * len({g.page for g in docgen.BLOCKS})

@@ -8,17 +8,12 @@ shows it (control pictures, `<U+XXXX>`).
 
 from __future__ import annotations
 
-import inspect
-import os
-import re
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from replication import escape
 from replication.markdown import message
-from tests.conftest import ROOT
 from tests.rendered import Element, render, tags
 
 #: Pieces that mean something to CommonMark, GFM, GitHub or a terminal, to build hostile strings from.
@@ -176,28 +171,3 @@ def test_a_message_that_interpolated_a_raw_value_injects_nothing(value: str) -> 
     root = render("- " + message(f"value `{value}` is raw") + "\n", autolinks=False)  # no markup, that is
     assert set(tags(root)) <= {"ul", "li", "code"}
     assert len(list(root.iter("li"))) == 1
-
-
-# --- docs/escaping.md lists the functions, from their docstrings --------------------------------
-
-DOC = ROOT / "docs" / "escaping.md"
-_BLOCK = re.compile(r"(<!-- generated: escape-contexts .*?-->\n)(.*?)(<!-- end: escape-contexts -->)", re.S)
-
-
-def contexts_table() -> str:
-    functions = [f for name, f in inspect.getmembers(escape, inspect.isfunction)
-                 if not name.startswith("_") and f.__module__ == escape.__name__]
-    ordered = sorted(functions, key=lambda f: f.__code__.co_firstlineno)
-    rows = [f"| `{f.__name__}` | {(inspect.getdoc(f) or '').splitlines()[0]} |" for f in ordered]
-    return "\n".join(["| function | context |", "| --- | --- |", *rows]) + "\n"
-
-
-def test_docs_list_every_escaping_function() -> None:
-    """Regenerate with: UPDATE_DOCS=1 python -m pytest tests/test_escape.py -k docs"""
-    text = DOC.read_text()
-    match = _BLOCK.search(text)
-    assert match, "docs/escaping.md lacks its generated block"
-    if os.environ.get("UPDATE_DOCS"):
-        DOC.write_text(_BLOCK.sub(lambda m: m.group(1) + contexts_table() + m.group(3), text))
-        return
-    assert match.group(2) == contexts_table(), "docs/escaping.md is stale: UPDATE_DOCS=1 python -m pytest tests/test_escape.py -k docs"

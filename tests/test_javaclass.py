@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from replication import javaclass
 from replication.javaregex import compile_java_regex
-from tests.conftest import ROOT
 
 ALPHABET = sorted(javaclass.ALPHABET)
 _ATOMS = ["a", "b", "e", "z", "0", "_", "-", "a-f", "c-x", "A-Z", "0-9", r"\d", r"\w", r"\p{Lower}",
@@ -66,11 +65,3 @@ def test_properties_name_their_topic_name_characters() -> None:
     assert javaclass.property_set("InBasicLatin") == javaclass.ALPHABET
     assert javaclass.property_set("P") == frozenset("._-")
     assert javaclass.property_set("gc=Nd") == frozenset("0123456789")
-
-
-def test_doc_lists_the_properties_evaluated() -> None:
-    doc = (ROOT / "docs" / "topic-map.md").read_text()
-    start = "<!-- generated: java-properties (replication.javaclass.property_table) -->\n"
-    assert doc.split(start, 1)[1].split("<!-- end: java-properties -->", 1)[0] == javaclass.property_table(), (
-        "docs/topic-map.md is stale: paste replication.javaclass.property_table()"
-    )

@@ -254,13 +254,6 @@ def test_a_single_open_network_is_named_alone_and_a_union_of_the_other_family_to
     ]
 
 
-def test_the_docs_show_the_level_table_of_the_code() -> None:
-    table = "\n".join(line for line in (policies.__doc__ or "").splitlines() if line.startswith("|"))
-    assert table.count("\n") == 5
-    docs = (ROOT / "docs" / "policy.md").read_text()
-    assert f"-->\n{table}\n<!-- end: policy-levels -->" in docs
-
-
 def test_a_secret_input_is_judged_but_never_printed(run_stack: RunStack) -> None:
     result = run_stack("prod")
     mm = next(r for r in result.resources if r.type == rules.MIRRORMAKER)

@@ -132,11 +132,6 @@ def test_every_numeric_topic_setting_of_the_provider_has_a_kafka_bound() -> None
     assert numeric == set(BOUNDS)
 
 
-def test_doc_table_is_generated_from_the_bounds() -> None:
-    doc = topic_bounds.DOC_PATH.read_text()
-    assert topic_bounds.render_doc(doc) == doc, "docs/topic-rules.md is stale: python -m replication.topic_bounds"
-
-
 def test_every_committed_stack_and_example_keeps_its_topic_configs() -> None:
     # Their topic configs (if any) are within Kafka's bounds: the plan tests also plan them.
     for path in [*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("examples/*.yaml")]:
