@@ -158,7 +158,8 @@ def ip_networks(resource: Resource) -> list[str] | None:
 
 _WHOLE = {4: "IPv4", 6: "IPv6"}
 # IPv4-mapped IPv6 addresses (RFC 4291 2.5.5.2): a dual-stack listener sees IPv4 clients as
-# ::ffff:a.b.c.d, so a filter entry inside this range admits the IPv4 network it maps.
+# ::ffff:a.b.c.d. Aiven does not document whether its ip_filter matches them (a packet filter would
+# not); counted as the IPv4 network they map, so a possibly open filter is never passed (docs/policy.md).
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 

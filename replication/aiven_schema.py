@@ -58,6 +58,10 @@ BLOCKS: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
         "integration_endpoint_types.yml", "prometheus", "ServiceIntegrationEndpointPrometheusUserConfig", None,
     ),
     "datadog": ("integration_endpoint_types.yml", "datadog", "ServiceIntegrationEndpointDatadogUserConfig", None),
+    # Not config: what the program itself sends on a MirrorMaker's Datadog integration (the lag metric).
+    "datadog_integration": (
+        "integration_types.yml", "datadog", "ServiceIntegrationDatadogUserConfig", ("mirrormaker_custom_metrics",),
+    ),
 }
 
 #: Integration endpoints the config describes: config key (`*` is any cluster alias) -> (slice

@@ -246,7 +246,10 @@ class Prometheus(TypedDict):
     endpoint_name: NotRequired[str]
     """Name of the integration endpoint in the Aiven project."""
     basic_auth_username: str
-    """User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`."""
+    (
+        "User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`, checked\n"
+        "against Aiven's schema."
+    )
     basic_auth_password: str
     """Name of the `credentials` entry holding the basic-auth password (8 to 256 characters)."""
 
@@ -259,8 +262,8 @@ class Datadog(TypedDict):
     """Name of the `credentials` entry holding the Datadog API key."""
     site: NotRequired[str]
     (
-        "Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …); omit for\n"
-        "Aiven's default, `datadoghq.com`."
+        "Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …, checked against\n"
+        "its schema); omit for Aiven's default, `datadoghq.com`."
     )
 
 

@@ -604,32 +604,16 @@ class UserSpec(Model):
     """What the user may do, on which topics of which clusters."""
 
 
-_PROMETHEUS_USER = re.compile(r"[a-z0-9@_-]{5,32}")
-
-
-def _prometheus_user(value: str) -> str:
-    if not _PROMETHEUS_USER.fullmatch(value):
-        raise ValueError(
-            f"Prometheus user name {value!r} must be 5 to 32 lowercase letters, digits, '-', '@' or '_' (Aiven's rule)"
-        )
-    return value
-
-
 class PrometheusSpec(Model):
     """A `prometheus` integration endpoint: Aiven exposes the services' metrics for a Prometheus server to scrape."""
 
     endpoint_name: Name = "prometheus"
     """Name of the integration endpoint in the Aiven project."""
-    basic_auth_username: Annotated[str, AfterValidator(_prometheus_user)]
-    """User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`."""
+    basic_auth_username: str
+    """User name Prometheus scrapes with (basic auth): 5 to 32 of `a-z`, `0-9`, `-`, `@` and `_`, checked
+    against Aiven's schema."""
     basic_auth_password: CredentialName
     """Name of the `credentials` entry holding the basic-auth password (8 to 256 characters)."""
-
-
-DatadogSite = Literal[
-    "ap1.datadoghq.com", "ap2.datadoghq.com", "datadoghq.com", "datadoghq.eu", "ddog-gov.com",
-    "us2.ddog-gov.com", "us3.datadoghq.com", "us5.datadoghq.com",
-]
 
 
 class DatadogSpec(Model):
@@ -639,9 +623,9 @@ class DatadogSpec(Model):
     """Name of the integration endpoint in the Aiven project."""
     api_key: CredentialName
     """Name of the `credentials` entry holding the Datadog API key."""
-    site: DatadogSite | None = None
-    """Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …); omit for
-    Aiven's default, `datadoghq.com`."""
+    site: str | None = None
+    """Datadog intake site, one of Aiven's list (`datadoghq.eu`, `us5.datadoghq.com`, …, checked against
+    its schema); omit for Aiven's default, `datadoghq.com`."""
 
 
 class ExistingEndpointSpec(Model):

@@ -22,8 +22,9 @@ def _metric(check: Mapping[str, Any] | None) -> str:
         return f"flow {check['flow']}: no lag metric is exported (no monitoring configured)"
     shown = []
     for m in metrics:
-        where = m.get("tags") or [f"{k}={v}" for k, v in sorted((m.get("labels") or {}).items())]
-        shown.append(f"{m['system']}: {m['metric']} {{{', '.join(where)}}}")
+        where = f" {{{', '.join(m['filter'])}}}" if m["filter"] else ""
+        caveat = f" (unverified: {'; '.join(m['unverified'])})" if m["unverified"] else ""
+        shown.append(f"{m['system']}: {m['metric']}{where} by {m['flowKey']}{caveat}")
     return f"flow {check['flow']}: " + "; ".join(shown)
 
 

@@ -75,8 +75,9 @@ def test_active_active_failover_of_us() -> None:
         "consumerGroups": ".* except console-consumer-.*,connect-.*,__.*",
         "readers": ["analytics", "orders-service"],
         "checkFirst": {"flow": "us->eu", "metrics": [{
-            "system": "datadog", "metric": "kafka_mirrormaker_summary.replication_lag",
-            "tags": ["replication-flow:us->eu", "aiven-service:mm-eu"],
+            "system": "datadog", "destination": "datadog", "metric": "kafka_mirrormaker_summary.replication_lag",
+            "filter": ["aiven-service:mm-eu"], "flowKey": "replication-flow",
+            "unverified": ["the replication-flow tag's value for this flow: not documented by Aiven"],
         }]},
     }
     # eu.orders on us is a copy of eu's orders: the original survives, consumer offsets did not go back.
@@ -184,7 +185,9 @@ def test_the_failover_command_in_every_format(fmt: str, capsys: pytest.CaptureFi
     elif fmt == "text":
         assert "\n    orders:\n        on eu as us.orders (copy)\n" in out.split("If us is lost:")[1]
         assert "            readers: analytics, orders-service\n" in out
-        assert "            check first: flow us->eu: datadog: kafka_mirrormaker_summary.replication_lag" in out
+        assert ("            check first: flow us->eu: datadog: kafka_mirrormaker_summary.replication_lag"
+                " {aiven-service:mm-eu} by replication-flow (unverified: the replication-flow tag's value for this"
+                " flow: not documented by Aiven)\n") in out
     else:
         root = render(out)
         rows = [[c.text() for c in tr.iter("td")] for tr in root.iter("tr")]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from replication import config, monitoring
+from replication import aiven_schema, config, monitoring
 from replication.engine import RunResult, Secret
 from tests.conftest import ROOT, RunStack, run_checked
 from tests.test_access import raw_config
@@ -42,16 +42,45 @@ def test_every_managed_kafka_and_every_mirrormaker_is_monitored() -> None:
     ]
 
 
+DATADOG_FLOW_VALUE = "the replication-flow tag's value for this flow: not documented by Aiven"
+PROMETHEUS_UNVERIFIED = [
+    "the metric and label names: derived, Aiven documents no MirrorMaker metric for Prometheus",
+    "the replication_flow label's value for this flow: not documented by Aiven",
+]
+
+
 def test_lag_metrics_name_each_flow_in_each_destination() -> None:
     cfg = _config(datadog={"apiKey": "datadog-api-key"},
                   existingEndpoint={"type": "prometheus", "endpointId": EXISTING_ID})
     assert [(d.key, d.kind) for d in monitoring.destinations(cfg)] == [("datadog", "datadog"), ("existing", "prometheus")]
     assert monitoring.lag_metrics(cfg)["eu->us"] == [
-        {"system": "datadog", "metric": "kafka_mirrormaker_summary.replication_lag",
-         "tags": ["replication-flow:eu->us", "aiven-service:mm-us"]},
-        {"system": "prometheus", "metric": "kafka_mirrormaker_summary_replication_lag",
-         "labels": {"replication_flow": "eu->us", "service": "mm-us"}},
+        {"system": "datadog", "destination": "datadog", "metric": "kafka_mirrormaker_summary.replication_lag",
+         "filter": ["aiven-service:mm-us"], "flowKey": "replication-flow", "unverified": [DATADOG_FLOW_VALUE]},
+        # No label is claimed to select the MirrorMaker: Aiven documents none; the scrape target does.
+        {"system": "prometheus", "destination": "existing", "metric": "kafka_mirrormaker_summary_replication_lag",
+         "filter": [], "flowKey": "replication_flow", "unverified": PROMETHEUS_UNVERIFIED},
     ]
+
+
+def test_no_flow_tag_value_is_claimed_and_an_existing_datadog_endpoint_may_rename_the_service_tag() -> None:
+    cfg = _config(existingEndpoint={"type": "datadog", "endpointId": EXISTING_ID})
+    [entry] = monitoring.lag_metrics(cfg)["us->eu"]
+    assert entry["filter"] == ["aiven-service:mm-eu"]
+    assert entry["unverified"] == [
+        DATADOG_FLOW_VALUE,
+        "the aiven-service tag's prefix: an existing endpoint's extra_tags_prefix may change it",
+    ]
+    # MirrorMaker's own flow notation (`us->eu`) appears nowhere as a tag: Datadog would store '>' as '_'.
+    assert not any("->" in tag for tag in entry["filter"])
+
+
+def test_the_datadog_lag_metric_is_the_one_aiven_s_schema_allows() -> None:
+    node = aiven_schema.option("datadog_integration", ("mirrormakerCustomMetrics",))
+    assert node["items"]["enum"] == [monitoring.DATADOG_LAG_METRIC]
+    assert list(aiven_schema.check(node, [monitoring.DATADOG_LAG_METRIC], "m")) == []
+    # The check can fail: the Prometheus spelling is no Datadog custom metric.
+    [finding] = aiven_schema.check(node, [monitoring.PROMETHEUS_LAG_METRIC], "m")
+    assert finding.path == "m[0]" and "must be one of 'kafka_mirrormaker_summary.replication_lag'" in finding.message
 
 
 def test_without_monitoring_no_lag_metric_is_claimed() -> None:
@@ -65,13 +94,15 @@ def test_without_monitoring_no_lag_metric_is_claimed() -> None:
     [
         ({}, "monitoring: names no destination: set prometheus, datadog or existingEndpoint"),
         ({"datadog": {"apiKey": "nope"}}, "monitoring.datadog.apiKey: expected the name of an entry in"),
-        ({"prometheus": {"basicAuthUsername": "Prom", "basicAuthPassword": "datadog-api-key"}},
-         "monitoring.prometheus.basicAuthUsername: Prometheus user name 'Prom' must be 5 to 32 lowercase"),
+        # Aiven's own pattern and site list, checked by replication/aiven_schema.py (no second copy).
+        ({"prometheus": {"basicAuthUsername": "Prometheus", "basicAuthPassword": "datadog-api-key"}},
+         "monitoring.prometheus.basicAuthUsername: must match Aiven's pattern"),
         ({"existingEndpoint": {"type": "datadog", "endpointId": "proj/abc"}},
          "monitoring.existingEndpoint.endpointId: 'proj/abc' is not an Aiven ID (a UUID)"),
         ({"existingEndpoint": {"type": "logs", "endpointId": EXISTING_ID}},
          "monitoring.existingEndpoint.type: Input should be 'prometheus' or 'datadog'"),
-        ({"datadog": {"apiKey": "datadog-api-key", "site": "datadoghq.org"}}, "monitoring.datadog.site: Input should be"),
+        ({"datadog": {"apiKey": "datadog-api-key", "site": "datadoghq.org"}},
+         "monitoring.datadog.site: must be one of 'ap1.datadoghq.com', 'ap2.datadoghq.com', 'datadoghq.com',"),
     ],
 )
 def test_bad_monitoring_config_names_the_key(spec: dict[str, Any], line: str) -> None:
@@ -114,7 +145,11 @@ def test_active_active_sends_every_service_to_datadog_with_the_lag_metric() -> N
     assert max(result.waves().values()) <= 3
     lag = result.outputs["replicationLagMetrics"]
     assert sorted(lag) == ["eu->us", "us->eu"]
-    assert lag["us->eu"][0]["tags"] == ["replication-flow:us->eu", "aiven-service:mm-eu"]
+    assert lag["us->eu"][0]["filter"] == ["aiven-service:mm-eu"] and lag["us->eu"][0]["flowKey"] == "replication-flow"
+    # What the program sends on a MirrorMaker's Datadog integration is within Aiven's schema.
+    node = aiven_schema.blocks()["datadog_integration"]
+    sent = [r.inputs["datadogUserConfig"] for r in integrations.values() if "datadogUserConfig" in r.inputs]
+    assert len(sent) == 2 and all(list(aiven_schema.check(node, c, "datadogUserConfig")) == [] for c in sent)
     assert index[result.named("monitoring").parent or ""].name == "replication"
 
 
@@ -134,8 +169,8 @@ def test_prod_exposes_every_service_to_prometheus_with_a_secret_password(run_sta
     assert all(r.inputs["integrationType"] == "prometheus" and "datadogUserConfig" not in r.inputs
                for r in integrations.values())
     assert result.outputs["replicationLagMetrics"] == {"source->target": [
-        {"system": "prometheus", "metric": "kafka_mirrormaker_summary_replication_lag",
-         "labels": {"replication_flow": "source->target", "service": "prod-mm"}},
+        {"system": "prometheus", "destination": "prometheus", "metric": "kafka_mirrormaker_summary_replication_lag",
+         "filter": [], "flowKey": "replication_flow", "unverified": PROMETHEUS_UNVERIFIED},
     ]}
 
 

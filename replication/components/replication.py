@@ -89,7 +89,8 @@ class Replication(pulumi.ComponentResource):
     topic_origins: dict[str, dict[str, dict[str, str]]]
     """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
     replication_lag_metrics: dict[str, list[dict[str, Any]]]
-    """For each flow, the replication-lag metric and tags to alert on in each `monitoring` destination."""
+    """For each flow, the replication-lag metric to alert on in each `monitoring` destination: `system`,
+    `destination`, `metric`, `filter`, `flowKey`, and `unverified` (what no public source confirms)."""
     failover_map: dict[str, Any]
     """For each cluster assumed lost, where each of its topics survives: `clusters`, `warnings`, `protected`."""
 
