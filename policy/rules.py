@@ -373,8 +373,8 @@ def no_identity_cycles(resources: Sequence[Resource], config: Mapping[str, Any])
 RULES: tuple[Rule, ...] = (
     Rule(
         "protected-kafka-services",
-        "With protection on, Kafka and MirrorMaker services have Aiven termination protection and Pulumi protect, "
-        "and topics have Pulumi protect.",
+        "With protection on, Kafka and MirrorMaker services have Aiven termination protection and Pulumi `protect`, "
+        "and topics have Pulumi `protect`.",
         "mandatory",
         "stack",
         protected_services,
@@ -382,8 +382,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "no-open-ip-filter",
-        "With protection on, every Kafka and MirrorMaker service has an explicit ip filter whose networks together "
-        "cover neither all of IPv4 nor all of IPv6 (0.0.0.0/0, ::/0, or pieces of them).",
+        "With protection on, every Kafka and MirrorMaker service has an explicit ip filter whose networks cover "
+        "neither all of IPv4 nor all of IPv6, alone (`0.0.0.0/0`, `::/0`) or together (`0.0.0.0/1` and "
+        "`128.0.0.0/1`).",
         "mandatory",
         "stack",
         no_open_ip_filter,
@@ -391,21 +392,24 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "flows-exclude-internal-topics",
-        "Replication flows exclude internal topics (`__.*`).",
+        "Every replication flow's `topicsBlacklists` excludes internal topics (`__.*`): it is checked against "
+        "`__consumer_offsets`, `__transaction_state`, `__cluster_metadata`, `__schemas` and another `__` name, so "
+        "a list naming only some internal topics fails.",
         "mandatory",
         "resource",
         flows_exclude_internal_topics,
     ),
     Rule(
         "topic-replication-at-least-2",
-        "Topics, and topics that flows create, have a replication factor of at least 2.",
+        "Declared topics (`replication`), and topics that flows create (`replicationFactor`), have a replication "
+        "factor of at least 2.",
         "advisory",
         "resource",
         replication_at_least_two,
     ),
     Rule(
         "no-identity-replication-cycles",
-        "Identity-policy replication flows do not form a cycle between clusters.",
+        "Enabled identity-policy replication flows do not form a directed cycle between clusters.",
         "mandatory",
         "stack",
         no_identity_cycles,

@@ -29,8 +29,8 @@ class Table:
     """The model whose fields are the rows."""
     prefix: str = ""
     """Written before every key, for a model nested in the one its section is about (`external.`)."""
-    expand: tuple[str, ...] = ()
-    """Keys whose sub-model's fields get rows of their own, after the key's own row."""
+    expand: tuple[str, ...] | None = ()
+    """Keys whose sub-model's fields get rows of their own, after the key's own row; None for all."""
 
 
 #: Every key table in docs/, by generated block name (the registry in replication.docgen places them).
@@ -62,17 +62,18 @@ def meaning(info: FieldInfo) -> str:
     return " ".join((info.description or "").split())
 
 
-def _nested(kind: Any) -> tuple[str, type[config.Model]] | None:
-    """How keys of a field's sub-model are written after the field's own key, and the sub-model."""
+def _nested(kind: Any) -> tuple[str, tuple[str | int, ...], type[config.Model]] | None:
+    """How keys of a field's sub-model are written after the field's own key, the part of a
+    location that stands for a list item or mapping key, and the sub-model."""
     model = config_model(kind)
     if model is not None:
-        return ".", model
+        return ".", (), model
     kind = unwrap(kind)
     args = get_args(kind)
     if get_origin(kind) is list and (model := config_model(args[0])) is not None:
-        return "[].", model
+        return "[].", (0,), model
     if get_origin(kind) is dict and (model := config_model(args[1])) is not None:
-        return ".<name>.", model
+        return ".<name>.", ("<name>",), model
     return None
 
 
@@ -84,21 +85,24 @@ class Row:
     model: type[config.Model]
     name: str
     info: FieldInfo
+    loc: tuple[str | int, ...]
+    """Where the field is in the stack config, as :func:`replication.config.names_a_credential` takes it."""
 
 
 def rows(table: Table) -> list[Row]:
     """The rows of a table, in the model's order, each expanded key followed by its sub-model's."""
     out: list[Row] = []
 
-    def visit(model: type[config.Model], prefix: str) -> None:
+    def visit(model: type[config.Model], prefix: str, loc: tuple[str | int, ...]) -> None:
         for name, info in model.model_fields.items():
             key = info.alias or name
-            out.append(Row(prefix + key, model, name, info))
+            out.append(Row(prefix + key, model, name, info, (*loc, key)))
             nested = _nested(info.annotation)
-            if key in table.expand and nested is not None:
-                visit(nested[1], prefix + key + nested[0])
+            if nested is not None and (table.expand is None or key in table.expand):
+                separator, item, sub = nested
+                visit(sub, prefix + key + separator, (*loc, key, *item))
 
-    visit(table.model, table.prefix)
+    visit(table.model, table.prefix, ())
     return out
 
 
@@ -107,6 +111,16 @@ def markdown(table: Table) -> str:
     lines = ["| key | default | meaning |", "| --- | --- | --- |"]
     lines += [f"| {escape.cell(escape.code(r.key))} | {escape.cell(default(r.info))} | {escape.cell(meaning(r.info))} |"
               for r in rows(table)]
+    return "\n".join(lines) + "\n"
+
+
+def credential_table() -> str:
+    """Every key whose value names a `credentials` entry, under its whole path, with its meaning."""
+    names = [r for r in rows(Table(config.StackConfig, expand=None))
+             # `credentials` itself holds the secrets (its keys are the names).
+             if r.loc != ("credentials",) and config.names_a_credential(r.loc)]
+    lines = ["| key | meaning |", "| --- | --- |"]
+    lines += [f"| {escape.cell(escape.code(r.key))} | {escape.cell(meaning(r.info))} |" for r in names]
     return "\n".join(lines) + "\n"
 
 

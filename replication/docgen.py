@@ -1,8 +1,9 @@
 """Every generated block of the docs: which generator writes it, and the command that rewrites them.
 
-The reference in `docs/` is prose around tables and examples that the code writes: key tables from
-the config model, bounds from the tables that check them, examples from the tool itself. Each such
-block is marked in its page (see :mod:`replication.docblocks`) and listed once in :data:`BLOCKS`.
+The README and the reference in `docs/` are prose around tables and examples that the code writes:
+key tables from the config model, bounds and limits from the tables that enforce them, the policy
+rules from the pack, the stack outputs from the package schema, examples from the tool itself. Each
+such block is marked in its page (see :mod:`replication.docblocks`) and listed once in :data:`BLOCKS`.
 `python -m replication.docgen` rewrites them all; with `--check` it only says which pages are stale.
 tests/test_docs.py fails when a block is stale or a marker in a page is not listed here.
 
@@ -13,13 +14,27 @@ engine and a temporary repository, so a test regenerates and checks them (named 
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from replication import aiven_schema, config_doc, diff_rules, docblocks, escape, javaclass, policies, topic_bounds
+from policy import rules
+from replication import (
+    aiven_schema,
+    config_doc,
+    diff_rules,
+    docblocks,
+    escape,
+    javaclass,
+    package,
+    policies,
+    stack_limits,
+    stackfile,
+    topic_bounds,
+)
 from replication.argsgen import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +72,20 @@ def escape_contexts() -> str:
     return "\n".join(["| function | context |", "| --- | --- |", *rows]) + "\n"
 
 
+def stack_outputs() -> str:
+    """The component's outputs (the stack outputs), as the committed package schema describes them."""
+    resource = json.loads(package.SCHEMA_PATH.read_text())["resources"][package.TOKEN]
+    rows = [f"| {escape.cell(escape.code(name))} | {escape.cell(' '.join(p['description'].split()))} |"
+            for name, p in resource["properties"].items()]
+    return "\n".join(["| output | what |", "| --- | --- |", *rows]) + "\n"
+
+
+def policy_rules() -> str:
+    """The policy pack's rules, as the pack declares them."""
+    rows = [f"| `{r.name}` | {r.scope} | {r.enforcement} | {escape.cell(r.description)} |" for r in rules.RULES]
+    return "\n".join(["| policy | scope | level | rule |", "| --- | --- | --- | --- |", *rows]) + "\n"
+
+
 def policy_levels() -> str:
     """The table of what a finding does, from replication.policies' docstring (the code's own words)."""
     return "\n".join(line for line in (policies.__doc__ or "").splitlines() if line.startswith("|")) + "\n"
@@ -90,18 +119,24 @@ def _table(name: str) -> Callable[[], str]:
 CONFIGURATION = "docs/configuration.md"
 DISASTER_RECOVERY = "docs/disaster-recovery.md"
 PR_REVIEW = "docs/pr-review.md"
+STACK_FILES = "docs/stack-files.md"
 REVIEW_DOC_TEST = "tests/test_diff.py::test_review_doc_examples_are_generated"
 
 #: Every generated block in README.md and docs/.
 BLOCKS: tuple[Generated, ...] = (
+    Generated("README.md", "stack-outputs", stack_outputs),
     *(Generated(CONFIGURATION, name, _table(name))
       for name in ("stack-keys", "cluster-keys", "external-keys", "mirrormaker-keys", "flow-keys", "adopt-keys")),
     Generated(CONFIGURATION, "topologies", topologies),
     *(Generated(DISASTER_RECOVERY, name, _table(name)) for name in ("user-keys", "monitoring-keys")),
+    Generated("docs/secrets.md", "credential-keys", config_doc.credential_table),
     Generated("docs/topic-rules.md", "topic-bounds", topic_bounds.table),
+    Generated(STACK_FILES, "file-limits", stackfile.limits_table),
+    Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),
     Generated("docs/aiven-schema.md", "exposed-table", aiven_schema.exposed_table),
     Generated("docs/topic-map.md", "java-properties", javaclass.property_table),
     Generated("docs/policy.md", "policy-levels", policy_levels),
+    Generated("docs/policy-pack.md", "policy-rules", policy_rules),
     Generated("docs/escaping.md", "escape-contexts", escape_contexts),
     Generated(PR_REVIEW, "diff-rules", diff_rules.markdown_tables),
     Generated(PR_REVIEW, "plan-diagram", None, REVIEW_DOC_TEST),

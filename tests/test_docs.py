@@ -176,3 +176,10 @@ def test_the_command_checks_and_rewrites(capsys: pytest.CaptureFixture[str], mon
     monkeypatch.setattr("sys.argv", ["docgen", "--check"])
     assert docgen.main() == 0
     assert capsys.readouterr().out.splitlines() == ["up to date"] * len({g.page for g in docgen.BLOCKS})
+
+
+def test_the_readmes_outputs_are_the_programs_exports() -> None:
+    # The README's table is the component's outputs (from the package schema); the program exports each.
+    exported = re.findall(r'pulumi\.export\("(\w+)"', (ROOT / "replication" / "program.py").read_text())
+    table = docblocks.find(README.read_text())["stack-outputs"].body
+    assert sorted(exported) == re.findall(r"^\| `(\w+)` \|", table, flags=re.M)

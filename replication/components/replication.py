@@ -87,12 +87,15 @@ class Replication(pulumi.ComponentResource):
     user_passwords: pulumi.Output[dict[str, str]]
     """Each user's password, the same on all its clusters, by user name (secret)."""
     topic_origins: dict[str, dict[str, dict[str, str]]]
-    """Why each expected topic is there (declared, copied by a flow from an upstream topic, or heartbeats)."""
+    """Why each expected topic is there, by alias and topic: its `kind` (`declared`, `replicated`,
+    `heartbeats`), and the `flow` and `upstream` topic it is copied from (`diff` reads it)."""
     replication_lag_metrics: dict[str, list[dict[str, Any]]]
     """For each flow, the replication-lag metric to alert on in each `monitoring` destination: `system`,
-    `destination`, `metric`, `filter`, `flowKey`, and `unverified` (what no public source confirms)."""
+    `destination`, `metric`, `filter`, `flowKey`, and `unverified` (what no public source confirms); an
+    empty list without `monitoring`."""
     failover_map: dict[str, Any]
-    """For each cluster assumed lost, where each of its topics survives: `clusters`, `warnings`, `protected`."""
+    """For each cluster assumed lost, where each of its topics survives: `clusters`, `warnings`,
+    `protected` (`python -m replication failover --stack S` prints it)."""
 
     def __init__(self, name: str, args: ReplicationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         resolved = load(args)
