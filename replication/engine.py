@@ -41,7 +41,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Pulumi's wire markers (sdk/python/lib/pulumi/runtime/rpc.py).
 _SIG = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813beb3a4"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -120,11 +120,16 @@ def mock_outputs(token: str, name: str, inputs: dict[str, Any]) -> tuple[str, di
     return f"{name}-id", outputs
 
 
-def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
+#: Pulumi's log severities (engine.proto LogSeverity), as the run result names them.
+LOG_LEVELS = {0: "debug", 1: "info", 2: "warning", 3: "error"}
+
+
+def recording_monitor(stack: str, project: str, result: RunResult) -> Any:
+    """Pulumi's mock resource monitor, recording each registration into `result` and answering
+    with :func:`mock_outputs`. The offline engine runs programs against it; the plugin tests put
+    it behind a gRPC server, as the monitor of the provider process."""
     import pulumi
-    from pulumi.runtime import mocks, settings
-    from pulumi.runtime import stack as runtime_stack
-    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime import mocks
 
     class _Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -136,7 +141,7 @@ def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
     class _RecordingMonitor(mocks.MockMonitor):
         # The stock mock monitor drops dependencies and options; record the whole request.
         def make_urn(self, parent: str, type_: str, name: str) -> str:
-            return make_urn(stack, files.project, parent or None, type_, name)
+            return make_urn(stack, project, parent or None, type_, name)
 
         def RegisterResource(self, request: Any) -> Any:
             if request.type != "pulumi:pulumi:Stack":
@@ -149,9 +154,10 @@ def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
                         parent=request.parent or None,
                         custom=request.custom,
                         inputs=_struct_to_python(request.object),
-                        dependencies=tuple(request.dependencies),
+                        # Sets to Pulumi, sorted here: the SDK's order follows the process's hash seed.
+                        dependencies=tuple(sorted(request.dependencies)),
                         property_dependencies={
-                            k: tuple(v.urns) for k, v in request.propertyDependencies.items()
+                            k: tuple(sorted(v.urns)) for k, v in request.propertyDependencies.items()
                         },
                         protect=request.protect,
                         delete_before_replace=request.deleteBeforeReplace,
@@ -174,15 +180,22 @@ def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
                 return response
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
+    return _RecordingMonitor(_Mocks())
+
+
+def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
+    import pulumi
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime import stack as runtime_stack
+    from pulumi.runtime.config import set_all_config
+
     class _Engine(mocks.MockEngine):
         def Log(self, request: Any) -> None:
-            level = {0: "debug", 1: "info", 2: "warning", 3: "error"}.get(request.severity, "info")
-            result.logs.append((level, request.message))
+            result.logs.append((LOG_LEVELS.get(request.severity, "info"), request.message))
 
     set_all_config(files.config, files.secret_keys)
-    provider = _Mocks()
-    monitor = _RecordingMonitor(provider)
-    pulumi.runtime.set_mocks(provider, project=files.project, stack=stack, preview=False, monitor=monitor)
+    monitor = recording_monitor(stack, files.project, result)
+    pulumi.runtime.set_mocks(monitor.mocks, project=files.project, stack=stack, preview=False, monitor=monitor)
     settings.SETTINGS.engine = _Engine(None)
 
     def program() -> None:
