@@ -83,11 +83,30 @@ def schema_text() -> str:
     return json.dumps(schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def engine_arguments(args: list[str]) -> list[str]:
+    """The plugin's arguments without `--tracing <endpoint>`.
+
+    The engine passes `[--logtostderr] [-v=N] [--tracing <endpoint>] <engine address>` (pulumi/pulumi
+    pkg/resource/plugin/plugin.go, buildPluginArguments); the SDK's parser does not know `--tracing`,
+    so it would take the endpoint for the engine's address, and every log call would fail.
+    """
+    kept: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--tracing":
+            next(rest, None)  # its endpoint
+        else:
+            kept.append(arg)
+    return kept
+
+
 def serve(args: list[str]) -> None:
     """Run the provider: what `pulumi package add` and every program using the package start."""
     from pulumi.provider import main
 
-    main(ReplicationProvider(), args)
+    # The SDK's main parses sys.argv, not its `args`.
+    sys.argv[1:] = engine_arguments(args)
+    main(ReplicationProvider(), sys.argv[1:])
 
 
 def main() -> int:
