@@ -2,8 +2,9 @@
 
 The README and the reference in `docs/` are prose around tables and examples that the code writes:
 key tables from the config model, bounds and limits from the tables that enforce them, the policy
-rules from the pack, the stack outputs from the package schema, examples from the tool itself. Each
-such block is marked in its page (see :mod:`replication.docblocks`) and listed once in :data:`BLOCKS`.
+rules from the pack, the stack outputs from the package schema, error examples from `plan` itself
+(:mod:`replication.doc_examples`). Each such block is marked in its page (see
+:mod:`replication.docblocks`) and listed once in :data:`BLOCKS`.
 `python -m replication.docgen` rewrites them all; with `--check` it only says which pages are stale.
 tests/test_docs.py fails when a block is stale or a marker in a page is not listed here.
 
@@ -26,6 +27,7 @@ from replication import (
     aiven_schema,
     config_doc,
     diff_rules,
+    doc_examples,
     docblocks,
     escape,
     javaclass,
@@ -116,10 +118,16 @@ def _table(name: str) -> Callable[[], str]:
     return lambda: config_doc.markdown(config_doc.TABLES[name])
 
 
+def _example(name: str) -> Callable[[], str]:
+    return lambda: doc_examples.block(*doc_examples.EXAMPLES[name]) + "\n"
+
+
 CONFIGURATION = "docs/configuration.md"
 DISASTER_RECOVERY = "docs/disaster-recovery.md"
 PR_REVIEW = "docs/pr-review.md"
 STACK_FILES = "docs/stack-files.md"
+TOPIC_RULES = "docs/topic-rules.md"
+AIVEN_SCHEMA = "docs/aiven-schema.md"
 REVIEW_DOC_TEST = "tests/test_diff.py::test_review_doc_examples_are_generated"
 
 #: Every generated block in README.md and docs/.
@@ -130,10 +138,16 @@ BLOCKS: tuple[Generated, ...] = (
     Generated(CONFIGURATION, "topologies", topologies),
     *(Generated(DISASTER_RECOVERY, name, _table(name)) for name in ("user-keys", "monitoring-keys")),
     Generated("docs/secrets.md", "credential-keys", config_doc.credential_table),
-    Generated("docs/topic-rules.md", "topic-bounds", topic_bounds.table),
+    Generated(DISASTER_RECOVERY, "write-on-copy", _example("write-on-copy")),
+    Generated("docs/guardrails.md", "bad-input", _example("bad-input")),
+    Generated(AIVEN_SCHEMA, "aiven-bounds-errors", _example("aiven-bounds-errors")),
+    Generated(AIVEN_SCHEMA, "aiven-deprecated-warning", _example("aiven-deprecated-warning")),
+    Generated(TOPIC_RULES, "topic-bounds-errors", _example("topic-bounds-errors")),
+    Generated("docs/protection.md", "protect-errors", _example("protect-errors")),
+    Generated(TOPIC_RULES, "topic-bounds", topic_bounds.table),
     Generated(STACK_FILES, "file-limits", stackfile.limits_table),
     Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),
-    Generated("docs/aiven-schema.md", "exposed-table", aiven_schema.exposed_table),
+    Generated(AIVEN_SCHEMA, "exposed-table", aiven_schema.exposed_table),
     Generated("docs/topic-map.md", "java-properties", javaclass.property_table),
     Generated("docs/policy.md", "policy-levels", policy_levels),
     Generated("docs/policy-pack.md", "policy-rules", policy_rules),

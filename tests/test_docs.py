@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from replication import argsgen, config, config_doc, docblocks, docgen
+from replication import argsgen, config, config_doc, doc_examples, docblocks, docgen
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -183,3 +183,20 @@ def test_the_readmes_outputs_are_the_programs_exports() -> None:
     exported = re.findall(r'pulumi\.export\("(\w+)"', (ROOT / "replication" / "program.py").read_text())
     table = docblocks.find(README.read_text())["stack-outputs"].body
     assert sorted(exported) == re.findall(r"^\| `(\w+)` \|", table, flags=re.M)
+
+
+def test_an_example_is_what_plan_prints_for_the_edited_stack() -> None:
+    case = doc_examples.Case("Pulumi.dev.yaml", {"flows.0.target": "source", "mirrormakers.mm.ipFilter": doc_examples.DELETE})
+    assert doc_examples.lines(case) == [
+        "error: Pulumi.dev.yaml: aiven-kafka-replication:flows[0].target: 'source' is also the source: "
+        "a flow cannot replicate a cluster into itself"
+    ]
+    warned = doc_examples.lines(doc_examples.Case("Pulumi.dev.yaml", {"flows.0.enabled": False}, keep="mirrormakers"))
+    assert warned == ["warning: aiven-kafka-replication:mirrormakers.mm.ipFilter[0]: '0.0.0.0/0' admits the whole internet"]
+
+
+def test_an_example_that_no_longer_fits_its_stack_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"has no 'clusters\.nowhere\.plan' to edit"):
+        doc_examples.lines(doc_examples.Case("Pulumi.dev.yaml", {"clusters.nowhere.plan": "x"}))
+    with pytest.raises(ValueError, match="prints nothing"):
+        doc_examples.block(doc_examples.Case("Pulumi.dev.yaml", keep="no such line"))

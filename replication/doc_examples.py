@@ -1,0 +1,119 @@
+"""The docs' examples of errors and warnings, printed by `python -m replication plan` itself.
+
+Each example is a committed stack file with a few values changed. It is planned offline, as a user
+would plan it, and the lines the command prints are the example: an error stops the plan (exit 2,
+one line each on stderr), a warning is one of the plan's diagnostics. So an example cannot show a
+message the tool no longer prints, and a change of wording shows up as a stale doc.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from replication import cli, escape
+from replication.config import NAMESPACE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+#: An edit's value that removes the key.
+DELETE: Any = object()
+
+
+@dataclass(frozen=True)
+class Case:
+    """A committed stack file with some values changed, planned as `python -m replication plan` does."""
+
+    stack_file: str
+    """The stack file, relative to the repository root."""
+    edits: dict[str, Any] = field(default_factory=dict)
+    """Key path in the namespace (`clusters.source.kafkaVersion`, `flows.0.target`) -> new value, or
+    :data:`DELETE`. Paths are split at dots: a key with a dot in it cannot be edited."""
+    keep: str = ""
+    """Show only the printed lines that contain this."""
+
+
+def _edit(config: dict[str, Any], path: str, value: Any) -> None:
+    top, *rest = path.split(".")
+    parent: Any = config
+    key: Any = f"{NAMESPACE}:{top}"
+    for part in rest:
+        parent = parent[key]
+        key = int(part) if isinstance(parent, list) else part
+    if value is DELETE:
+        del parent[key]
+    elif isinstance(parent, list) and key == len(parent):
+        parent.append(value)
+    else:
+        parent[key] = value
+
+
+def lines(case: Case) -> list[str]:
+    """What planning the case prints: its error lines, or its warnings; only those with `keep`."""
+    source = ROOT / case.stack_file
+    doc = yaml.safe_load(source.read_text())
+    config = copy.deepcopy(doc["config"])
+    for path, value in case.edits.items():
+        try:
+            _edit(config, path, value)
+        except (KeyError, IndexError, TypeError) as missing:
+            raise ValueError(f"{case.stack_file} has no {path!r} to edit ({missing!r})") from None
+    out, err = io.StringIO(), io.StringIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        edited = Path(tmp) / source.name
+        edited.write_text(yaml.safe_dump({**doc, "config": config}, sort_keys=False))
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["plan", "--stack", "dev", "--config", str(edited), "--dir", str(ROOT)])
+    if code == 2:
+        printed = err.getvalue().splitlines()
+    elif code == 0:
+        printed = [line.strip() for line in out.getvalue().splitlines() if line.startswith("    warning: ")]
+    else:
+        raise ValueError(f"planning {case.stack_file} with {case.edits} exits {code}:\n{err.getvalue()}")
+    return [line for line in printed if case.keep in line]
+
+
+def block(*cases: Case) -> str:
+    """The lines of every case, in order, as one fenced text block."""
+    shown = [line for case in cases for line in lines(case)]
+    if not shown:
+        raise ValueError(f"the example prints nothing: {cases}")
+    return escape.fence("\n".join(shown) + "\n", "text")
+
+
+DEV = "Pulumi.dev.yaml"
+
+#: Every example in docs/, by generated block name (replication.docgen places them).
+EXAMPLES: dict[str, tuple[Case, ...]] = {
+    "bad-input": (
+        Case(DEV, {"flows": DELETE, "flow": [{"source": "source", "target": "target"}]}),
+        Case(DEV, {"clusters.target.kafka.logRetentionBytes": "lots"}),
+        Case(DEV, {"clusters.source.topics.orders/eu": {"partitions": 3, "replication": 2}}),
+        Case(DEV, {"flows.0.target": "source"}),
+        Case(DEV, {"mirrormakers.mm.serviceName": "target"}),
+        Case(DEV, {"flows.0.topics.0": r"(?P<region>eu|us)\..*"}),
+    ),
+    "aiven-bounds-errors": (
+        Case(DEV, {"mirrormakers.mm.kafkaMirrormaker.refreshTopicsIntervalSeconds": -5,
+                   "clusters.source.kafkaVersion": "2.8"}),
+    ),
+    "aiven-deprecated-warning": (Case(DEV, keep="deprecated by Aiven"),),
+    "topic-bounds-errors": (
+        Case(DEV, {"clusters.source.topics.orders": {
+            "partitions": 3, "replication": 2, "config": {"retentionMs": "-2", "maxMessageBytes": "3000000000"}}}),
+    ),
+    "protect-errors": (Case(DEV, {"protect": True}, keep="ipFilter"),),
+    "write-on-copy": (
+        Case("examples/active-active.yaml",
+             {"users.app": {"permissions": [{"permission": "read", "topics": ["orders"], "clusters": ["eu"]},
+                                            {"permission": "readwrite", "topics": ["*"], "clusters": ["us"]}]}}),
+    ),
+}
