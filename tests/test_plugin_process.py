@@ -52,7 +52,7 @@ from pulumi.runtime.proto import (
 from pulumi.runtime.rpc import _special_output_value_sig, _special_sig_key
 
 from replication import config, engine, package
-from replication.engine import RunResult, make_urn
+from replication.engine import RunResult, Unknown, make_urn
 from replication.program import _parse_value as parse_config_value
 from tests.conftest import ROOT, run_checked
 from tests.test_package import SENDABLE, STACKS, _catalog_config, _registrations, _said
@@ -70,10 +70,12 @@ class FakeEngine(engine_pb2_grpc.EngineServicer, resource_pb2_grpc.ResourceMonit
     def __init__(self) -> None:
         self.result = RunResult(project=PROJECT, stack="")
         self.monitor: Any = None
+        self.preview = False
         self.lock = threading.Lock()
 
-    def begin(self, stack: str) -> RunResult:
+    def begin(self, stack: str, *, preview: bool = False) -> RunResult:
         """A fresh recording for the next Construct."""
+        self.preview = preview
         self.result = RunResult(project=PROJECT, stack=stack)
         self.monitor = engine.recording_monitor(stack, PROJECT, self.result)
         return self.result
@@ -88,7 +90,7 @@ class FakeEngine(engine_pb2_grpc.EngineServicer, resource_pb2_grpc.ResourceMonit
     def GetDeploymentInfo(self, request: empty_pb2.Empty, context: Any) -> resource_pb2.DeploymentInfo:
         features = [v for k, v in resource_pb2.ResourceMonitorFeature.items() if k != "RESOURCE_MONITOR_FEATURE_STATE_MIGRATIONS"]
         return resource_pb2.DeploymentInfo(
-            project=PROJECT, stack=self.result.stack, dryRun=False, supportedFeatures=features
+            project=PROJECT, stack=self.result.stack, dryRun=self.preview, supportedFeatures=features
         )
 
     def RegisterResource(
@@ -254,13 +256,15 @@ def program_config(stack: str) -> dict[str, Any]:
     return {k.removeprefix(prefix): parse_config_value(v) for k, v in files.config.items() if k.startswith(prefix)}
 
 
-def construct(plugin: Plugin, stack: str, inputs: struct_pb2.Struct) -> tuple[RunResult, provider_pb2.ConstructResponse]:
+def construct(
+    plugin: Plugin, stack: str, inputs: struct_pb2.Struct, *, preview: bool = False
+) -> tuple[RunResult, provider_pb2.ConstructResponse]:
     """Construct the component as the root resource's child, as a program in another language does."""
-    result = plugin.engine.begin(stack)
+    result = plugin.engine.begin(stack, preview=preview)
     request = provider_pb2.ConstructRequest(
         project=PROJECT,
         stack=stack,
-        dryRun=False,
+        dryRun=preview,
         monitorEndpoint=plugin.address,
         type=package.TOKEN,
         name="replication",
@@ -283,6 +287,21 @@ def test_construct_registers_what_the_program_does(plugin: Plugin, stack: str, p
     state = engine._struct_to_python(response.state)
     assert {k: v for k, v in state.items() if k in program.outputs} == program.outputs
     assert set(state) == set(package.schema()["resources"][package.TOKEN]["properties"])
+
+
+def test_preview_with_the_project_unknown_declares_what_up_does(plugin: Plugin) -> None:
+    # `pulumi preview` of a program creating its Aiven project: the engine sends the project as an
+    # output value without a value (unknown), with the project resource as its dependency.
+    raw = program_config("dev")
+    project_urn = make_urn("dev", PROJECT, None, "aiven:index/project:Project", "project")
+    inputs = wire_inputs(raw)
+    inputs["project"] = {_special_sig_key: _special_output_value_sig, "dependencies": [project_urn]}
+    hosted, _ = construct(plugin, "dev", inputs, preview=True)
+    program = run_checked("dev", stack_file=STACKS["dev"])
+    assert {r.urn: (r.type, r.parent) for r in hosted.resources} == {r.urn: (r.type, r.parent) for r in program.resources}
+    with_project = [r for r in hosted.resources if r.custom and "project" in r.inputs]
+    assert with_project and all(isinstance(r.inputs["project"], Unknown) for r in with_project)
+    assert all(project_urn in r.property_dependencies.get("project", ()) for r in with_project)
 
 
 def _status(err: grpc.RpcError) -> tuple[str, list[tuple[str, str]]]:
