@@ -78,8 +78,20 @@ class ResolvedAccess:
     warnings: tuple[ConfigIssue, ...] = ()
 
     def readers(self, cluster: str, topic: str) -> list[str]:
-        """Users that can consume `topic` on `cluster`, sorted."""
-        return sorted(u.username for u in self.users if u.can_read(cluster, topic))
+        """Users that can consume `topic` on `cluster`, sorted (those :meth:`ResolvedUser.can_read` admits)."""
+        return sorted(name for name, patterns in self._read_patterns.get(cluster, ())
+                      if any(acl_matches(p, topic) for p in patterns))
+
+    @functools.cached_property
+    def _read_patterns(self) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+        # Cluster -> (user, its read patterns there): the failover map asks for every place of
+        # every topic, so each user's entries are sorted by cluster once, not scanned per place.
+        index: dict[str, dict[str, list[str]]] = {}
+        for user in self.users:
+            for acl in user.acls:
+                if acl.permission in READ_PERMISSIONS:
+                    index.setdefault(acl.cluster, {}).setdefault(user.username, []).append(acl.topic)
+        return {cluster: [(name, tuple(p)) for name, p in users.items()] for cluster, users in index.items()}
 
 
 def resolve_access(cfg: StackConfig, lineage: Lineage) -> ResolvedAccess:

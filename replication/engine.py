@@ -221,11 +221,23 @@ def _run(files: StackFiles, stack: str, result: RunResult, main: Path) -> None:
 
 def _plain(value: Any) -> bool:
     """Whether a value is JSON-like data with no Output or awaitable anywhere inside."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_plain(v) for v in value)
-    return value is None or isinstance(value, str | int | float | bool)
+    # A loop with exact-type shortcuts, not recursion: the failover map holds 80 values per topic.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or kind is float or item is None:
+            continue
+        if kind is list or (kind is not dict and isinstance(item, list)):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            for key in item:
+                if type(key) is not str and not isinstance(key, str):
+                    return False
+            pending.extend(item.values())
+        elif not isinstance(item, str | int | float | bool):
+            return False
+    return True
 
 
 @contextlib.contextmanager

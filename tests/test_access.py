@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from replication import config, topology
-from replication.access import Acl, acl_matches
+from replication.access import Acl, ResolvedAccess, ResolvedUser, acl_matches
 from replication.engine import ProgramError, RunResult, Secret, load_stack_files, run_program
 from replication.lineage import Lineage
 from tests.conftest import ROOT, RunStack, run_checked
@@ -80,6 +80,26 @@ def resolved(raw: dict[str, Any]) -> topology.Topology:
 )
 def test_acl_patterns_are_aiven_globs(pattern: str, topic: str, expected: bool) -> None:
     assert acl_matches(pattern, topic) is expected
+
+
+def test_readers_are_the_users_with_a_reading_entry_on_that_cluster_sorted() -> None:
+    users = (
+        ResolvedUser("zed", None, ("eu", "us"), (Acl("eu", "orders*", "read"), Acl("us", "x", "write"))),
+        ResolvedUser("amy", None, ("eu", "us"), (Acl("us", "eu.orders", "read", ("eu", "orders")),
+                                                  Acl("eu", "o?ders", "admin"))),
+        ResolvedUser("bob", None, ("eu",), (Acl("eu", "orders", "write"), Acl("eu", "pay*", "readwrite"))),
+    )
+    access = ResolvedAccess(users)
+    assert access.readers("eu", "orders") == ["amy", "zed"]
+    assert access.readers("eu", "orders-v2") == ["zed"]
+    assert access.readers("eu", "payments") == ["bob"]
+    assert access.readers("us", "eu.orders") == ["amy"]
+    assert access.readers("us", "x") == []  # write lets no one consume
+    assert access.readers("ap", "orders") == []
+    for cluster in ("eu", "us", "ap"):
+        for topic in ("orders", "oXders", "orders-v2", "payments", "eu.orders", "x"):
+            expected = sorted(u.username for u in users if u.can_read(cluster, topic))
+            assert access.readers(cluster, topic) == expected, (cluster, topic)
 
 
 def test_copies_get_read_under_their_own_names_along_the_chain() -> None:
