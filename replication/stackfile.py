@@ -259,13 +259,22 @@ class _CountingLoader(_YAML_LOADER):  # type: ignore[misc]
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.nodes = 0
+        self._scalar_tags: dict[tuple[str, Any], str] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         # Called once per node composed (aliases reuse nodes and are not counted here).
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Problem(1, 1, f"more than {MAX_NODES:,} YAML nodes")
-        return super().resolve(kind, value, implicit)
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        # A scalar's tag depends only on its text and how it was written (plain or quoted): each
+        # distinct one is matched against YAML's patterns once, not for each of 200,000 nodes.
+        key = (value, implicit)
+        tag = self._scalar_tags.get(key)
+        if tag is None:
+            tag = self._scalar_tags[key] = super().resolve(kind, value, implicit)
+        return tag
 
 
 def _yaml_problem(err: yaml.YAMLError, text: str) -> _Problem:

@@ -371,6 +371,15 @@ def test_values_json_can_carry_are_read() -> None:
     }
 
 
+def test_the_same_text_is_typed_by_how_each_occurrence_is_written() -> None:
+    # Scalar tags are resolved once per distinct text and style: quoting still makes a string.
+    doc = b"a: [1, '1', \"1\", 1, true, 'true', true, null, 'null', '', x, 'x', 1.5, '1.5', 1.5]\n"
+    assert stackfile.parse(doc) == {"a": [1, "1", "1", 1, True, "true", True, None, "null", "", "x", "x", 1.5, "1.5", 1.5]}
+    assert _refusal(b"a: [2024-01-01, '2024-01-01']\nb: ['2024-01-01', 2024-01-01]\n") == (
+        "<yaml>:1:5: a[0]: YAML reads this unquoted value as a date or time; quote it"
+    )
+
+
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
