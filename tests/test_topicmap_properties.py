@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,6 +51,8 @@ NAME_POOL = (
 INCLUDES = (".*", "[^.]+", "o.*", "[a-z]+", "a\\..*", "(?:x|v1)\\..*", "b\\..*|pay")
 EXCLUDES = (".*[\\-\\.]internal", "__.*", ".*\\.y", "pay")
 
+T = TypeVar("T")
+
 names = st.one_of(st.sampled_from(NAME_POOL), st.text(alphabet="abxy.-_", min_size=1, max_size=6))
 
 
@@ -58,30 +62,54 @@ class Topology:
     flows: list[FlowSpec]
 
 
-@st.composite
-def flow_specs(draw: st.DrawFn, source: str, target: str, policies: tuple[Policy, ...]) -> FlowSpec:
+# Strategies built once: building them inside every draw made Hypothesis validate and look them
+# up again for each flow of each example, most of these tests' time.
+_INCLUDE_LISTS = st.lists(st.sampled_from(INCLUDES), min_size=0, max_size=2)
+_EXCLUDE_LISTS = st.lists(st.sampled_from(EXCLUDES), max_size=2)
+_ENABLED = st.sampled_from((True, True, True, False))
+_BOOLS = st.booleans()
+_CLUSTER_COUNTS = st.integers(2, len(ALIASES))
+_DECLARED = st.lists(names, max_size=4)
+
+
+@functools.cache
+def _choice(values: tuple[T, ...]) -> st.SearchStrategy[T]:
+    return st.sampled_from(values)
+
+
+@functools.cache
+def _pair_lists(pairs: tuple[tuple[str, str], ...], min_size: int = 0) -> st.SearchStrategy[list[tuple[str, str]]]:
+    return st.lists(st.sampled_from(pairs), unique=True, min_size=min_size, max_size=len(pairs))
+
+
+def draw_flow(draw: st.DrawFn, source: str, target: str, policies: tuple[Policy, ...]) -> FlowSpec:
     return FlowSpec(
         source,
         target,
-        tuple(draw(st.lists(st.sampled_from(INCLUDES), min_size=0, max_size=2))),
-        tuple(draw(st.lists(st.sampled_from(EXCLUDES), max_size=2))),
-        draw(st.sampled_from(policies)),
-        emit_heartbeats=draw(st.booleans()),
-        emit_backward_heartbeats=draw(st.booleans()),
-        enabled=draw(st.sampled_from((True, True, True, False))),
+        tuple(draw(_INCLUDE_LISTS)),
+        tuple(draw(_EXCLUDE_LISTS)),
+        draw(_choice(policies)),
+        emit_heartbeats=draw(_BOOLS),
+        emit_backward_heartbeats=draw(_BOOLS),
+        enabled=draw(_ENABLED),
     )
+
+
+@st.composite
+def flow_specs(draw: st.DrawFn, source: str, target: str, policies: tuple[Policy, ...]) -> FlowSpec:
+    return draw_flow(draw, source, target, policies)
 
 
 @st.composite
 def topologies(
     draw: st.DrawFn, policies: tuple[Policy, ...] = ("default", "identity"), acyclic: bool = False
 ) -> Topology:
-    aliases = ALIASES[: draw(st.integers(2, len(ALIASES)))]
-    declared = {alias: draw(st.lists(names, max_size=4)) for alias in aliases}
+    aliases = ALIASES[: draw(_CLUSTER_COUNTS)]
+    declared = {alias: draw(_DECLARED) for alias in aliases}
     # Acyclic: edges only go from an earlier alias to a later one.
-    pairs = [(s, t) for i, s in enumerate(aliases) for j, t in enumerate(aliases) if (i < j if acyclic else i != j)]
-    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=len(pairs)))
-    return Topology(declared, [draw(flow_specs(s, t, policies)) for s, t in chosen])
+    pairs = tuple((s, t) for i, s in enumerate(aliases) for j, t in enumerate(aliases) if (i < j if acyclic else i != j))
+    chosen = draw(_pair_lists(pairs))
+    return Topology(declared, [draw_flow(draw, s, t, policies) for s, t in chosen])
 
 
 def outcome(topology: Topology) -> TopicMap | TopologyError:
@@ -190,17 +218,20 @@ def test_acyclic_topologies_only_fail_on_collisions(topology: Topology) -> None:
         assert "would both write topic" in message or "which declares a topic" in message, message
 
 
+_LOCAL_NAMES = st.lists(st.text(alphabet="abxy-_", min_size=1, max_size=5).filter(lambda t: not t.startswith("_")),
+                        max_size=4)
+
+
 @st.composite
 def identity_forests(draw: st.DrawFn) -> Topology:
     """Identity flows where each cluster has at most one upstream, and names unique across clusters."""
-    aliases = ALIASES[: draw(st.integers(2, len(ALIASES)))]
+    aliases = ALIASES[: draw(_CLUSTER_COUNTS)]
     flows = []
     for j, target in enumerate(aliases[1:], start=1):
-        parent = draw(st.sampled_from((None, *aliases[:j])))
+        parent = draw(_choice((None, *aliases[:j])))
         if parent is not None:
-            flows.append(draw(flow_specs(parent, target, ("identity",))))
-    local = st.text(alphabet="abxy-_", min_size=1, max_size=5).filter(lambda t: not t.startswith("_"))
-    declared = {alias: [f"{alias}-{t}" for t in draw(st.lists(local, max_size=4))] for alias in aliases}
+            flows.append(draw_flow(draw, parent, target, ("identity",)))
+    declared = {alias: [f"{alias}-{t}" for t in draw(_LOCAL_NAMES)] for alias in aliases}
     return Topology(declared, flows)
 
 
@@ -255,24 +286,29 @@ def naive(topology: Topology, rounds: int) -> dict[str, list[str]] | None:
     return None
 
 
+_LOOP_CLUSTER_COUNTS = st.integers(2, 3)
+_FEW_DECLARED = st.lists(names, max_size=3)
+_EXTRA_FLOWS = st.lists(flow_specs("b", "c", ("default", "identity")), max_size=1)
+
+
 @st.composite
 def mixed_loops(draw: st.DrawFn) -> Topology:
     """Two or three clusters with flows both ways and mixed policies, where loops may or may not settle."""
-    aliases = ALIASES[: draw(st.integers(2, 3))]
-    pairs = [(s, t) for s in aliases for t in aliases if s != t]
-    chosen = draw(st.lists(st.sampled_from(pairs), unique=True, min_size=2, max_size=len(pairs)))
-    flows = [draw(flow_specs(s, t, ("default", "identity"))) for s, t in chosen]
-    declared = {alias: draw(st.lists(names, max_size=3)) for alias in aliases}
+    aliases = ALIASES[: draw(_LOOP_CLUSTER_COUNTS)]
+    pairs = tuple((s, t) for s in aliases for t in aliases if s != t)
+    chosen = draw(_pair_lists(pairs, 2))
+    flows = [draw_flow(draw, s, t, ("default", "identity")) for s, t in chosen]
+    declared = {alias: draw(_FEW_DECLARED) for alias in aliases}
     return Topology(declared, flows)
 
 
 @st.composite
 def identity_out_default_back(draw: st.DrawFn) -> Topology:
     """a -identity-> b -default-> a: settles or not depending on the filters and the names."""
-    out = draw(flow_specs("a", "b", ("identity",)))
-    back = draw(flow_specs("b", "a", ("default",)))
-    extra = draw(st.lists(flow_specs("b", "c", ("default", "identity")), max_size=1))
-    declared = {alias: draw(st.lists(names, max_size=3)) for alias in ("a", "b")}
+    out = draw_flow(draw, "a", "b", ("identity",))
+    back = draw_flow(draw, "b", "a", ("default",))
+    extra = draw(_EXTRA_FLOWS)
+    declared = {alias: draw(_FEW_DECLARED) for alias in ("a", "b")}
     return Topology(declared, [replace(out, enabled=True), replace(back, enabled=True), *extra])
 
 
