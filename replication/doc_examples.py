@@ -12,6 +12,7 @@ import contextlib
 import copy
 import io
 import tempfile
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,19 @@ def block(*cases: Case) -> str:
     return escape.fence("\n".join(shown) + "\n", "text")
 
 
+def table(rows: tuple[tuple[str, Case], ...], width: int = 180) -> str:
+    """A table of one-line errors: what each case shows, and its message (shortened to `width`)."""
+    out = ["| error | example message |", "| --- | --- |"]
+    for what, case in rows:
+        printed = lines(case)
+        if len(printed) != 1 or not printed[0].startswith("error: "):
+            raise ValueError(f"{what}: expected one error line, got {printed}")
+        message = printed[0].split(": ", 2)[2]  # without `error: <file>: `
+        shown = escape.code(textwrap.shorten(message, width, placeholder=" …"))
+        out.append(f"| {escape.cell(what)} | {escape.cell(shown)} |")  # `what` is our own markdown
+    return "\n".join(out) + "\n"
+
+
 DEV = "Pulumi.dev.yaml"
 
 #: Every example in docs/, by generated block name (replication.docgen places them).
@@ -115,5 +129,27 @@ EXAMPLES: dict[str, tuple[Case, ...]] = {
         Case("examples/active-active.yaml",
              {"users.app": {"permissions": [{"permission": "read", "topics": ["orders"], "clusters": ["eu"]},
                                             {"permission": "readwrite", "topics": ["*"], "clusters": ["us"]}]}}),
+    ),
+}
+
+#: Tables of examples, by generated block name: what each row shows, and the case that prints it.
+TABLES: dict[str, tuple[tuple[str, Case], ...]] = {
+    "topology-errors": (
+        ("a cycle of identity-policy flows",
+         Case(DEV, {"flows.0.replicationPolicy": "identity", "flows.1": {
+             "source": "target", "target": "source", "mirrormaker": "mm", "replicationPolicy": "identity"}})),
+        ("two flows writing one topic name into a cluster",
+         Case("examples/fan-in.yaml",
+              {"flows.0.replicationPolicy": "identity", "flows.1.replicationPolicy": "identity"})),
+        ("a replicated topic colliding with a declared one",
+         Case(DEV, {"flows.0.replicationPolicy": "identity",
+                    "clusters.target.topics.topic-a": {"partitions": 3, "replication": 2}})),
+        ("a mixed loop whose names grow without end",
+         Case(DEV, {"flows.0.replicationPolicy": "identity",
+                    "flows.1": {"source": "target", "target": "source", "mirrormaker": "mm"}})),
+        ("a remote name longer than Kafka's 249 characters",
+         Case(DEV, {"clusters.source.topics." + "t" * 243: {"partitions": 3, "replication": 2}})),
+        ("names one cluster would hold that differ only in `.` against `_` (Kafka's collision rule)",
+         Case(DEV, {"clusters.target.topics.source_topic-a": {"partitions": 3, "replication": 2}})),
     ),
 }

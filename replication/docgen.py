@@ -122,6 +122,10 @@ def _example(name: str) -> Callable[[], str]:
     return lambda: doc_examples.block(*doc_examples.EXAMPLES[name]) + "\n"
 
 
+def _example_table(name: str) -> Callable[[], str]:
+    return lambda: doc_examples.table(doc_examples.TABLES[name])
+
+
 CONFIGURATION = "docs/configuration.md"
 DISASTER_RECOVERY = "docs/disaster-recovery.md"
 PR_REVIEW = "docs/pr-review.md"
@@ -144,6 +148,7 @@ BLOCKS: tuple[Generated, ...] = (
     Generated(AIVEN_SCHEMA, "aiven-deprecated-warning", _example("aiven-deprecated-warning")),
     Generated(TOPIC_RULES, "topic-bounds-errors", _example("topic-bounds-errors")),
     Generated("docs/protection.md", "protect-errors", _example("protect-errors")),
+    Generated("docs/topic-map.md", "topology-errors", _example_table("topology-errors")),
     Generated(TOPIC_RULES, "topic-bounds", topic_bounds.table),
     Generated(STACK_FILES, "file-limits", stackfile.limits_table),
     Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),

@@ -200,3 +200,5 @@ def test_an_example_that_no_longer_fits_its_stack_is_refused() -> None:
         doc_examples.lines(doc_examples.Case("Pulumi.dev.yaml", {"clusters.nowhere.plan": "x"}))
     with pytest.raises(ValueError, match="prints nothing"):
         doc_examples.block(doc_examples.Case("Pulumi.dev.yaml", keep="no such line"))
+    with pytest.raises(ValueError, match="expected one error line"):
+        doc_examples.table((("warnings, not an error", doc_examples.Case("Pulumi.dev.yaml", keep="deprecated")),))
