@@ -76,7 +76,7 @@ class Cluster(TypedDict):
     service_name: NotRequired[str]
     (
         "Aiven service name: a lowercase letter, then lowercase letters, digits and `-` (at most 63).\n"
-        "Defaults to the cluster's alias; required with `existing: true`."
+        "Defaults to the cluster's alias, which must then meet the same rule; required with `existing: true`."
     )
     existing: NotRequired[bool]
     (
@@ -131,7 +131,10 @@ class Cluster(TypedDict):
 class MirrorMaker(TypedDict):
     """An Aiven for Apache Kafka MirrorMaker 2 service."""
     service_name: NotRequired[str]
-    """Aiven service name. Defaults to the MirrorMaker's key."""
+    (
+        "Aiven service name (the same rule as a cluster's). Defaults to the MirrorMaker's key, which must then\n"
+        "meet the rule."
+    )
     cloud: str
     """Aiven cloud; put it near the target cluster, where it writes."""
     plan: str

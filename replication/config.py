@@ -111,9 +111,11 @@ def _name_rule(what: str, pattern: re.Pattern[str], must: str, *, yaml_key: bool
     return check
 
 
+_SERVICE_NAME_RULE = (
+    "start with a lowercase letter and contain only lowercase letters, digits and '-' (at most 63 characters)"
+)
 _service_name = _name_rule(
-    "service name", _SERVICE_NAME,
-    "start with a lowercase letter and contain only lowercase letters, digits and '-' (at most 63 characters)",
+    "service name", _SERVICE_NAME, _SERVICE_NAME_RULE,
     yaml_key=False,  # a value, never a key: an unquoted yes/no arrives as a boolean, which strict mode refuses
 )
 _alias = _name_rule(
@@ -327,7 +329,7 @@ class ClusterSpec(Model):
 
     service_name: ServiceName | None = None
     """Aiven service name: a lowercase letter, then lowercase letters, digits and `-` (at most 63).
-    Defaults to the cluster's alias; required with `existing: true`."""
+    Defaults to the cluster's alias, which must then meet the same rule; required with `existing: true`."""
     existing: bool = False
     """The Aiven service `serviceName` exists and is managed elsewhere: it is attached to MirrorMaker,
     never created or changed. Only `serviceName` and `knownTopics` apply beside it."""
@@ -412,7 +414,8 @@ class MirrorMakerSpec(Model):
     """An Aiven for Apache Kafka MirrorMaker 2 service."""
 
     service_name: ServiceName | None = None
-    """Aiven service name. Defaults to the MirrorMaker's key."""
+    """Aiven service name (the same rule as a cluster's). Defaults to the MirrorMaker's key, which must then
+    meet the rule."""
     cloud: Name
     """Aiven cloud; put it near the target cluster, where it writes."""
     plan: Name
@@ -795,15 +798,8 @@ def _names(keys: Iterable[str]) -> str:
 
 def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
     """Cross-references between clusters, MirrorMakers and flows: the errors a schema cannot see."""
-    services = [(f"clusters.{alias}", c.resolved_service_name(alias)) for alias, c in cfg.clusters.items()
-                if c.external is None]
-    services += [(_path(("mirrormakers", key)), mm.resolved_service_name(key)) for key, mm in cfg.mirrormakers.items()]
-    service_owner: dict[str, str] = {}
-    for at, name in services:
-        if name in service_owner:
-            yield ConfigIssue(f"{at}.serviceName", f"{name!r} is already the service name of {service_owner[name]}")
-        service_owner[name] = at
-
+    yield from check_service_names(cfg)
+    yield from check_same_cluster(cfg)
     if cfg.flows and not cfg.mirrormakers:
         yield ConfigIssue("mirrormakers", "flows are declared but no MirrorMaker is: declare one to run them")
     seen: dict[str, int] = {}
@@ -852,6 +848,41 @@ def check_references(cfg: StackConfig) -> Iterable[ConfigIssue]:
                                 ("saslUsernameCredential", ext.sasl_username_credential)):
             if ref and ref not in cfg.credentials:
                 yield _missing_credential(f"clusters.{alias}.external.{field_name}", ref, cfg.credentials)
+
+
+def _aiven_services(cfg: StackConfig) -> list[tuple[str, str, str | None]]:
+    """(key path, resolved service name, what the name defaults to or None) of every Aiven service."""
+    services: list[tuple[str, str, str | None]] = [
+        (_path(("clusters", alias)), c.resolved_service_name(alias), None if c.service_name else "alias")
+        for alias, c in cfg.clusters.items() if c.external is None
+    ]
+    services += [(_path(("mirrormakers", key)), mm.resolved_service_name(key), None if mm.service_name else "key")
+                 for key, mm in cfg.mirrormakers.items()]
+    return services
+
+
+def check_service_names(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """A service name that defaults to a cluster alias or MirrorMaker key meets the service-name rule
+    too (an explicit one is checked where it is read): Aiven would refuse it only at `pulumi up`."""
+    for at, name, default in _aiven_services(cfg):
+        if default is None:
+            continue
+        if not _SERVICE_NAME.fullmatch(name):
+            yield ConfigIssue(
+                f"{at}.serviceName",
+                f"not set, so the service name is the {default} {name!r} ({len(name)} characters), which Aiven "
+                f"refuses: a service name must {_SERVICE_NAME_RULE}; set serviceName",
+            )
+
+
+def check_same_cluster(cfg: StackConfig) -> Iterable[ConfigIssue]:
+    """Two keys for one Aiven service name: an existing service attached twice, or two services Aiven
+    would refuse."""
+    owner: dict[tuple[str, Any], str] = {}
+    for at, name, _ in _aiven_services(cfg):
+        if ("service", name) in owner:
+            yield ConfigIssue(f"{at}.serviceName", f"{name!r} is already the service name of {owner['service', name]}")
+        owner.setdefault(("service", name), at)
 
 
 def check_renames(cfg: StackConfig) -> Iterable[ConfigIssue]:

@@ -108,6 +108,30 @@ def no_mirrormaker(raw: dict[str, Any]) -> None:
     del raw["flows"][0]["mirrormaker"]
 
 
+def rename_source(alias: str) -> Callable[[dict[str, Any]], None]:
+    """Give the source cluster another alias (its key), without a `serviceName`."""
+
+    def mutate(raw: dict[str, Any]) -> None:
+        raw["clusters"] = {alias if k == "source" else k: v for k, v in raw["clusters"].items()}
+        raw["flows"][0]["source"] = alias
+
+    return mutate
+
+
+def rename_mirrormaker(key: str) -> Callable[[dict[str, Any]], None]:
+    """Give the MirrorMaker another key, without a `serviceName`."""
+
+    def mutate(raw: dict[str, Any]) -> None:
+        raw["mirrormakers"] = {key: raw["mirrormakers"]["mm"]}
+        raw["flows"][0]["mirrormaker"] = key
+
+    return mutate
+
+
+SERVICE_NAME_RULE = ("start with a lowercase letter and contain only lowercase letters, digits and '-' "
+                     "(at most 63 characters)")
+
+
 def e(path: str, message: str) -> tuple[str]:
     return (f"{NS}:{path}: {message}",)
 
@@ -322,6 +346,16 @@ CATALOG: list[Case] = [
     Case("service-name-uppercase", put("clusters/source/serviceName", "Kafka_Source"),
          e("clusters.source.serviceName", "service name 'Kafka_Source' (12 characters) must start with a lowercase letter and contain "
                                           "only lowercase letters, digits and '-' (at most 63 characters)")),
+    # A service name that defaults to the alias or key meets the same rule (Aiven refuses it at `up`).
+    Case("service-name-defaults-to-a-bad-alias", change(rename_source("Source_EU")),
+         e("clusters.Source_EU.serviceName", "not set, so the service name is the alias 'Source_EU' (9 characters), "
+                                             f"which Aiven refuses: a service name must {SERVICE_NAME_RULE}; set serviceName")),
+    Case("service-name-defaults-to-a-long-alias", change(rename_source("s" * 64)),
+         e(f"clusters.{'s' * 64}.serviceName", f"not set, so the service name is the alias '{'s' * 64}' (64 characters), "
+                                               f"which Aiven refuses: a service name must {SERVICE_NAME_RULE}; set serviceName")),
+    Case("service-name-defaults-to-a-bad-mirrormaker-key", change(rename_mirrormaker("MM_Europe.1")),
+         e("mirrormakers.MM_Europe.1.serviceName", "not set, so the service name is the key 'MM_Europe.1' (11 characters), "
+                                                   f"which Aiven refuses: a service name must {SERVICE_NAME_RULE}; set serviceName")),
     Case("kafka-version-word", put("clusters/source/kafkaVersion", "latest"),
          e("clusters.source.kafkaVersion", "Kafka version 'latest' must look like \"3.8\"")),
     Case("replication-policy-unknown", put("flows/0/replicationPolicy", "mirror"),

@@ -103,3 +103,23 @@ def test_unknown_top_level_key_is_rejected_by_the_program() -> None:
     with pytest.raises(ProgramError) as info:
         run_program("dev", ROOT, config_overrides={"flow": []})
     assert "aiven-kafka-replication:flow: unknown key (a typo?)" in str(info.value)
+
+
+def test_a_service_name_that_defaults_to_the_alias_or_key_meets_the_rule() -> None:
+    raw = dev_raw()
+    raw["clusters"]["Target_EU"] = raw["clusters"].pop("target")
+    raw["mirrormakers"]["mm.eu"] = raw["mirrormakers"].pop("mm")
+    raw["flows"][0] |= {"target": "Target_EU", "mirrormaker": "mm.eu"}
+    rule = ("which Aiven refuses: a service name must start with a lowercase letter and contain only lowercase "
+            "letters, digits and '-' (at most 63 characters); set serviceName")
+    assert errors_of(raw) == [
+        f"aiven-kafka-replication:clusters.Target_EU.serviceName: not set, so the service name is the alias "
+        f"'Target_EU' (9 characters), {rule}",
+        f"aiven-kafka-replication:mirrormakers.mm.eu.serviceName: not set, so the service name is the key "
+        f"'mm.eu' (5 characters), {rule}",
+    ]
+    # An explicit valid name is what Aiven gets: the alias and key stay as they are.
+    raw["clusters"]["Target_EU"]["serviceName"] = "target-eu"
+    raw["mirrormakers"]["mm.eu"]["serviceName"] = "mm-eu"
+    cfg = config.parse(raw)
+    assert cfg.clusters["Target_EU"].resolved_service_name("Target_EU") == "target-eu"
