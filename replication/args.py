@@ -19,7 +19,10 @@ class ExternalKafka(TypedDict):
     endpoint_name: NotRequired[str]
     """Name of the integration endpoint in the Aiven project. Defaults to the cluster's alias."""
     bootstrap_servers: list[str]
-    """Brokers to bootstrap from, `host:port`."""
+    (
+        "Brokers to bootstrap from, `host:port`. Two external clusters may not share one (hosts compared\n"
+        "without case): one Kafka cluster has one alias, or an identity loop through both could not be seen."
+    )
     security_protocol: str
     """`PLAINTEXT`, `SSL` (TLS, optionally with a client certificate) or `SASL_SSL` (SASL over TLS)."""
     sasl_mechanism: NotRequired[str]

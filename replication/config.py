@@ -275,7 +275,8 @@ class ExternalKafkaSpec(Model):
     endpoint_name: Name | None = None
     """Name of the integration endpoint in the Aiven project. Defaults to the cluster's alias."""
     bootstrap_servers: Annotated[list[HostPort], Field(min_length=1)]
-    """Brokers to bootstrap from, `host:port`."""
+    """Brokers to bootstrap from, `host:port`. Two external clusters may not share one (hosts compared
+    without case): one Kafka cluster has one alias, or an identity loop through both could not be seen."""
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"]
     """`PLAINTEXT`, `SSL` (TLS, optionally with a client certificate) or `SASL_SSL` (SASL over TLS)."""
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
@@ -875,14 +876,40 @@ def check_service_names(cfg: StackConfig) -> Iterable[ConfigIssue]:
             )
 
 
+def _broker(server: str) -> tuple[str, int]:
+    """A bootstrap server as a broker's identity: the host without case or a trailing dot, the port
+    as a number (an IPv6 address in its compressed form)."""
+    host, _, port = server.rpartition(":")
+    host = host.lower().rstrip(".")
+    if host.startswith("["):
+        try:
+            host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            pass
+    return host, int(port)
+
+
 def check_same_cluster(cfg: StackConfig) -> Iterable[ConfigIssue]:
-    """Two keys for one Aiven service name: an existing service attached twice, or two services Aiven
-    would refuse."""
+    """Two keys for one Kafka cluster: one Aiven service name (an existing service attached twice, or
+    two services Aiven would refuse), or external clusters with a bootstrap server in common. Each
+    alias would be taken for its own cluster, so an identity loop through both could not be seen."""
     owner: dict[tuple[str, Any], str] = {}
     for at, name, _ in _aiven_services(cfg):
         if ("service", name) in owner:
             yield ConfigIssue(f"{at}.serviceName", f"{name!r} is already the service name of {owner['service', name]}")
         owner.setdefault(("service", name), at)
+    for alias, cluster in cfg.clusters.items():
+        if cluster.external is None:
+            continue
+        at = _path(("clusters", alias, "external"))
+        for i, server in enumerate(cluster.external.bootstrap_servers):
+            known = owner.setdefault(("broker", _broker(server)), at)
+            if known != at:
+                yield ConfigIssue(
+                    f"{at}.bootstrapServers[{i}]",
+                    f"{server!r} is also a bootstrap server of {known} (hosts compared without case or a "
+                    "trailing dot), so both aliases name one Kafka cluster: declare it once",
+                )
 
 
 def check_renames(cfg: StackConfig) -> Iterable[ConfigIssue]:

@@ -268,6 +268,13 @@ CATALOG: list[Case] = [
     # --- duplicates ---------------------------------------------------------------------------
     Case("duplicate-flow", change(lambda raw: raw["flows"].append(copy.deepcopy(raw["flows"][0]))),
          e("flows[1]", "duplicate flow source->target (also flows[0])")),
+    Case("duplicate-external-cluster", change(lambda raw: raw["clusters"].update(
+        ext1={"external": {"bootstrapServers": ["kafka.example.com:9092"], "securityProtocol": "SSL"}},
+        ext2={"external": {"bootstrapServers": ["b.example.com:9092", "KAFKA.Example.com.:9092"],
+                           "securityProtocol": "SSL"}})),
+         e("clusters.ext2.external.bootstrapServers[1]", "'KAFKA.Example.com.:9092' is also a bootstrap server of "
+                                                         "clusters.ext1.external (hosts compared without case or a trailing "
+                                                         "dot), so both aliases name one Kafka cluster: declare it once")),
     Case("duplicate-service-name", put("clusters/target/serviceName", "source"),
          e("clusters.target.serviceName", "'source' is already the service name of clusters.source")),
     Case("cluster-and-mirrormaker-share-a-name", put("mirrormakers/mm/serviceName", "target"),

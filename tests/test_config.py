@@ -105,6 +105,33 @@ def test_unknown_top_level_key_is_rejected_by_the_program() -> None:
     assert "aiven-kafka-replication:flow: unknown key (a typo?)" in str(info.value)
 
 
+def _externals(*servers: list[str]) -> dict[str, Any]:
+    raw = dev_raw()
+    for i, listed in enumerate(servers):
+        raw["clusters"][f"ext{i + 1}"] = {"external": {"bootstrapServers": listed, "securityProtocol": "SSL"}}
+    return raw
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("kafka.example.com:9092", "KAFKA.example.com:9092"),
+    ("kafka.example.com:9092", "kafka.example.com.:09092"),
+    ("[2001:db8::1]:9092", "[2001:DB8:0:0:0:0:0:1]:9092"),
+])
+def test_external_clusters_with_a_bootstrap_server_in_common_are_one_cluster(first: str, second: str) -> None:
+    # Two aliases of one cluster would hide an identity loop through them (as two `existing` aliases of one service).
+    assert errors_of(_externals([first], ["other.example.com:9092", second])) == [
+        f"aiven-kafka-replication:clusters.ext2.external.bootstrapServers[1]: {second!r} is also a bootstrap server "
+        "of clusters.ext1.external (hosts compared without case or a trailing dot), so both aliases name one Kafka "
+        "cluster: declare it once"
+    ]
+
+
+def test_external_clusters_on_other_ports_or_hosts_are_different_clusters() -> None:
+    cfg = config.parse(_externals(["kafka.example.com:9092", "kafka.example.com:9092"],
+                                  ["kafka.example.com:9093"], ["kafka2.example.com:9092"]))
+    assert [a for a, c in cfg.clusters.items() if c.external is not None] == ["ext1", "ext2", "ext3"]
+
+
 def test_a_service_name_that_defaults_to_the_alias_or_key_meets_the_rule() -> None:
     raw = dev_raw()
     raw["clusters"]["Target_EU"] = raw["clusters"].pop("target")
