@@ -10,6 +10,7 @@ No Pulumi imports: this runs in plain unit tests and in the offline engine alike
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 import re
@@ -882,10 +883,8 @@ def _broker(server: str) -> tuple[str, int]:
     host, _, port = server.rpartition(":")
     host = host.lower().rstrip(".")
     if host.startswith("["):
-        try:
+        with contextlib.suppress(ValueError):  # not an address after all: compared as written
             host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
-        except ValueError:
-            pass
     return host, int(port)
 
 
