@@ -97,7 +97,7 @@ def test_two_predicted_topics_that_collide_are_named_at_a_flow() -> None:
     # Fan-in: x's `y_z` becomes `x.y_z` on t, and x_y's `z` becomes `x_y.z`.
     cluster = {"cloud": "google-europe-west1", "plan": "business-4", "ipFilter": ["10.0.0.0/8"]}
     raw = dev(
-        clusters={"x": {**cluster, "topics": {"y_z": TOPIC}}, "x_y": {**cluster, "topics": {"z": TOPIC}},
+        clusters={"x": {**cluster, "topics": {"y_z": TOPIC}}, "x_y": {**cluster, "serviceName": "x-y", "topics": {"z": TOPIC}},
                   "t": dict(cluster)},
         flows=[{"source": "x", "target": "t", "emitHeartbeats": False},
                {"source": "x_y", "target": "t", "emitHeartbeats": False}],
