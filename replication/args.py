@@ -192,7 +192,11 @@ class Flow(TypedDict):
     exactly_once_delivery: NotRequired[bool]
     """Exactly-once delivery (Kafka 3.5+ MirrorMaker); recommended by Aiven for new flows."""
     config_properties_exclude: NotRequired[list[str]]
-    """Topic config properties (names or regexes) not to copy; omit for MirrorMaker's default list."""
+    (
+        "Topic config properties (names or Java regexes) not to copy; omit for MirrorMaker's default list. A\n"
+        "list replaces that default: without `min\\.insync\\.replicas` in it, copies get the source topic's\n"
+        "value, which must not exceed their replication factor."
+    )
     follower_fetching: NotRequired[bool]
     (
         "Fetch from the closest replica (rack awareness) to cut cross-zone traffic; omit for the\n"

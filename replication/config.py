@@ -492,8 +492,10 @@ class FlowSpec(Model):
     """Replication factor of the topics the flow creates on the target; omit for the target's default."""
     exactly_once_delivery: bool = False
     """Exactly-once delivery (Kafka 3.5+ MirrorMaker); recommended by Aiven for new flows."""
-    config_properties_exclude: list[Name] | None = None
-    """Topic config properties (names or regexes) not to copy; omit for MirrorMaker's default list."""
+    config_properties_exclude: list[Annotated[JavaRegex, Field(min_length=1)]] | None = None
+    """Topic config properties (names or Java regexes) not to copy; omit for MirrorMaker's default list. A
+    list replaces that default: without `min\\.insync\\.replicas` in it, copies get the source topic's
+    value, which must not exceed their replication factor."""
     follower_fetching: bool | None = None
     """Fetch from the closest replica (rack awareness) to cut cross-zone traffic; omit for the
     provider's default."""
@@ -504,7 +506,8 @@ class FlowSpec(Model):
 
     @model_validator(mode="after")
     def _joined_patterns(self) -> FlowSpec:
-        issues = [*_joined_issues("topics", self.topics), *_joined_issues("topicsExclude", self.topics_exclude)]
+        issues = [*_joined_issues("topics", self.topics), *_joined_issues("topicsExclude", self.topics_exclude),
+                  *_joined_issues("configPropertiesExclude", self.config_properties_exclude or [])]
         if issues:
             raise ValueError(_relative(issues))
         return self

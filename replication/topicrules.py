@@ -22,6 +22,13 @@ after `pulumi up` has created part of the topology (see shared/kafka-data-safety
   default ``config.properties.exclude``), the target cluster's value; with no ``replicationFactor``
   they take the target's ``kafka.defaultReplicationFactor``, which is checked the same way. A target
   this stack does not manage has unknown settings and is not judged.
+- A flow whose ``configPropertiesExclude`` does not exclude ``min.insync.replicas``: that list
+  replaces MirrorMaker's default one (``DefaultConfigPropertyFilter.CONFIG_PROPERTIES_EXCLUDE_DEFAULT``,
+  which ends in ``min\\.insync\\.replicas``), its entries are Java regexes matched against the whole
+  property name, and an empty list excludes nothing (``MirrorUtils.compilePatternList``). Then each
+  copy carries its upstream topic's ``min.insync.replicas`` where that is set (the topic's own, else
+  its cluster's; Kafka's default is not copied, ``use.defaults.from=target``), compared with the
+  copy's replication factor as above.
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from replication.config import ClusterSpec, ConfigIssue, StackConfig
+from replication.config import ClusterSpec, ConfigIssue, FlowSpec, StackConfig
+from replication.diff_rules import DEFAULT_REPLICATION_FACTOR
+from replication.javaregex import compile_joined
 from replication.topicmap import TopicMap, TopicOrigin
 
 INTERNAL_PREFIX = "__"
@@ -43,6 +52,7 @@ KAFKA_INTERNAL_TOPICS = {
 }
 #: The broker's `min.insync.replicas` when neither the topic nor the cluster sets it.
 BROKER_MIN_INSYNC_REPLICAS = 1
+_KAFKA_DEFAULT = "Kafka's default"
 _SAME = "Kafka treats '.' and '_' as the same character in topic names (Topic.hasCollision)"
 
 
@@ -58,7 +68,7 @@ def check(cfg: StackConfig, topic_map: TopicMap) -> TopicFindings:
     """Every rule, over the config and the topic map predicted from it."""
     errors = [*internal_names(cfg), *collisions(cfg, topic_map)]
     warnings: list[ConfigIssue] = []
-    for is_error, issue in min_insync_replicas(cfg):
+    for is_error, issue in (*min_insync_replicas(cfg), *copied_min_insync_replicas(cfg, topic_map)):
         (errors if is_error else warnings).append(issue)
     return TopicFindings(tuple(errors), tuple(warnings))
 
@@ -125,22 +135,31 @@ def collisions(cfg: StackConfig, topic_map: TopicMap) -> Iterator[ConfigIssue]:
 def _cluster_isr(cluster: ClusterSpec, alias: str) -> tuple[int, str]:
     value: int | None = getattr(cluster.kafka, "p_minInsyncReplicas", None)
     if value is None:
-        return BROKER_MIN_INSYNC_REPLICAS, "Kafka's default"
+        return BROKER_MIN_INSYNC_REPLICAS, _KAFKA_DEFAULT
     return value, f"clusters.{alias}.kafka.minInsyncReplicas"
 
 
-def _compare(at: str, subject: str, factor: int, isr: int, source: str) -> Iterator[tuple[bool, ConfigIssue]]:
+def _topic_isr(cluster: ClusterSpec, alias: str, name: str) -> tuple[int, str]:
+    """A declared topic's effective min.insync.replicas: its own, else its cluster's, else Kafka's default."""
+    own: str | None = getattr(cluster.topics[name].config, "p_minInsyncReplicas", None)  # the provider's type: a string
+    if own is not None:
+        return int(float(own)), f"clusters.{alias}.topics.{name}.config.minInsyncReplicas"
+    return _cluster_isr(cluster, alias)
+
+
+def _compare(at: str, subject: str, factor: int, isr: int, source: str,
+             hint: str = "") -> Iterator[tuple[bool, ConfigIssue]]:
     if isr > factor:
         yield True, ConfigIssue(
             at,
             f"{subject} {factor} is below minInsyncReplicas {isr} ({source}): every write with acks=all "
-            "fails (NotEnoughReplicas); raise the replication factor or lower minInsyncReplicas",
+            f"fails (NotEnoughReplicas); {hint}raise the replication factor or lower minInsyncReplicas",
         )
     elif isr == factor:
         yield False, ConfigIssue(
             at,
             f"{subject} {factor} equals minInsyncReplicas {isr} ({source}): while one replica is down, every "
-            "write with acks=all fails; make the replication factor larger than minInsyncReplicas",
+            f"write with acks=all fails; {hint}make the replication factor larger than minInsyncReplicas",
         )
 
 
@@ -151,12 +170,7 @@ def min_insync_replicas(cfg: StackConfig) -> Iterator[tuple[bool, ConfigIssue]]:
             continue
         cluster_isr, cluster_source = _cluster_isr(cluster, alias)
         for name, topic in cluster.topics.items():
-            own: str | None = getattr(topic.config, "p_minInsyncReplicas", None)  # the provider's type: a string
-            isr, source = (
-                (int(float(own)), f"clusters.{alias}.topics.{name}.config.minInsyncReplicas")
-                if own is not None
-                else (cluster_isr, cluster_source)
-            )
+            isr, source = _topic_isr(cluster, alias, name)
             yield from _compare(f"clusters.{alias}.topics.{name}.replication", "replication factor",
                                 topic.replication, isr, source)
         default: int | None = getattr(cluster.kafka, "p_defaultReplicationFactor", None)
@@ -172,3 +186,72 @@ def min_insync_replicas(cfg: StackConfig) -> Iterator[tuple[bool, ConfigIssue]]:
         yield from _compare(f"flows[{i}].replicationFactor",
                             f"replicationFactor (of the topics this flow creates on {flow.target!r})",
                             flow.replication_factor, isr, source)
+
+
+#: The topic setting MirrorMaker's default `config.properties.exclude` keeps from copies.
+MIN_INSYNC_REPLICAS = "min.insync.replicas"
+
+
+def copies_min_insync_replicas(flow: FlowSpec) -> bool:
+    """Whether MirrorMaker copies the source topics' min.insync.replicas to the flow's copies: only when
+    the flow's `configPropertiesExclude` replaces the default list and none of its entries (Java regexes,
+    joined with '|', matched against the whole name) matches it. An empty list excludes nothing."""
+    if flow.config_properties_exclude is None:
+        return False
+    joined = compile_joined(flow.config_properties_exclude)
+    return joined is None or joined.fullmatch(MIN_INSYNC_REPLICAS) is None
+
+
+def _carried_isr(cfg: StackConfig, topic_map: TopicMap, copying: dict[str, FlowSpec], alias: str,
+                 name: str) -> tuple[int, str] | None:
+    """The min.insync.replicas a topic holds as a value MirrorMaker copies (set on the topic or its
+    cluster, or copied to it by one of the `copying` flows), with where it comes from; None for Kafka's
+    default, which is not copied (`use.defaults.from=target`), and on clusters this stack does not manage."""
+    origin = topic_map.topics.get(alias, {}).get(name)
+    cluster = cfg.clusters.get(alias)
+    if origin is None or cluster is None or not cluster.managed or origin.kind == "heartbeats":
+        return None
+    flow = copying.get(origin.flow or "")
+    if origin.kind == "replicated" and flow is not None and origin.upstream is not None:
+        carried = _carried_isr(cfg, topic_map, copying, flow.source, origin.upstream)
+        if carried is not None:
+            return carried
+    isr, source = _topic_isr(cluster, alias, name) if name in cluster.topics else _cluster_isr(cluster, alias)
+    return None if source == _KAFKA_DEFAULT else (isr, source)
+
+
+def _copy_factor(cfg: StackConfig, index: int, flow: FlowSpec) -> tuple[int, str] | None:
+    """The replication factor of the flow's copies and where it comes from; None when unknown."""
+    if flow.replication_factor is not None:
+        return flow.replication_factor, f"flows[{index}].replicationFactor"
+    target = cfg.clusters.get(flow.target)
+    if target is None or not target.managed:
+        return None
+    default: int | None = getattr(target.kafka, "p_defaultReplicationFactor", None)
+    if default is None:
+        return DEFAULT_REPLICATION_FACTOR, f"Aiven's defaultReplicationFactor on {flow.target!r}"
+    return default, f"clusters.{flow.target}.kafka.defaultReplicationFactor"
+
+
+def copied_min_insync_replicas(cfg: StackConfig, topic_map: TopicMap) -> Iterator[tuple[bool, ConfigIssue]]:
+    """(is an error, issue) for every copy whose min.insync.replicas, copied by a flow that does not
+    exclude it, is at or above the copy's replication factor."""
+    index = {f.key: i for i, f in enumerate(cfg.flows)}
+    copying = {f.key: f for f in cfg.flows if copies_min_insync_replicas(f)}
+    if not copying:
+        return
+    for alias, held in topic_map.topics.items():
+        for name, origin in held.items():
+            flow = copying.get(origin.flow or "")
+            if origin.kind != "replicated" or flow is None or origin.upstream is None:
+                continue
+            carried = _carried_isr(cfg, topic_map, copying, flow.source, origin.upstream)
+            factor = _copy_factor(cfg, index[flow.key], flow)
+            if carried is None or factor is None:
+                continue
+            yield from _compare(
+                f"flows[{index[flow.key]}].configPropertiesExclude",
+                f"flow {flow.key} copies min.insync.replicas (its configPropertiesExclude replaces MirrorMaker's "
+                f"default list, which excludes it) to {name!r} on {alias!r}, whose replication factor ({factor[1]})",
+                factor[0], *carried, hint="add 'min\\.insync\\.replicas' to configPropertiesExclude, or ",
+            )

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replication import config, javaregex, topicmap, topicrules, topology
+from replication import cli, config, javaregex, topicmap, topicrules, topology
 from replication.engine import ProgramError, run_program
 from replication.stackfile import load_stack_files
 from tests.conftest import ROOT
@@ -124,6 +124,8 @@ def test_a_known_topic_that_collides() -> None:
 # --- min.insync.replicas --------------------------------------------------------------------------
 
 ACKS = "every write with acks=all fails (NotEnoughReplicas); raise the replication factor or lower minInsyncReplicas"
+JOINED = ("cannot be joined: MirrorMaker joins a flow's patterns with '|' and compiles them as one Java regex, "
+          "where the group name <n> would be defined twice")
 ONE_DOWN = "while one replica is down, every write with acks=all fails; make the replication factor larger than minInsyncReplicas"
 
 
@@ -189,11 +191,154 @@ def test_a_target_this_stack_does_not_manage_is_not_judged() -> None:
     assert findings(raw) == topicrules.TopicFindings((), ())
 
 
+# --- min.insync.replicas copied by a flow whose configPropertiesExclude lets it through ---------------
+
+#: /tmp/r2/misr.yaml of the second outside review: the source topic's own value 3, copies with factor 2.
+MISR: dict[str, Any] = {
+    "project": "p",
+    "clusters": {
+        "source": {"cloud": "google-europe-west1", "plan": "business-8", "kafkaVersion": "3.9",
+                   "ipFilter": ["10.0.0.0/8"],
+                   "topics": {"orders": {"partitions": 3, "replication": 4, "config": {"minInsyncReplicas": 3}}}},
+        "target": {"cloud": "google-europe-west1", "plan": "business-4", "kafkaVersion": "3.9",
+                   "ipFilter": ["10.0.0.0/8"]},
+    },
+    "mirrormakers": {"mm": {"cloud": "google-europe-west1", "plan": "business-4", "ipFilter": ["10.0.0.0/8"]}},
+    "flows": [{"source": "source", "target": "target", "mirrormaker": "mm", "replicationFactor": 2,
+               "configPropertiesExclude": ["follower\\.replication\\.throttled\\.replicas",
+                                           "leader\\.replication\\.throttled\\.replicas"]}],
+}
+COPIES = ("copies min.insync.replicas (its configPropertiesExclude replaces MirrorMaker's default list, which "
+          "excludes it)")
+EXCLUDE = "add 'min\\.insync\\.replicas' to configPropertiesExclude, or "
+MISR_LINE = (
+    f"{NS}:flows[0].configPropertiesExclude: flow source->target {COPIES} to 'source.orders' on 'target', whose "
+    "replication factor (flows[0].replicationFactor) 2 is below minInsyncReplicas 3 "
+    "(clusters.source.topics.orders.config.minInsyncReplicas): every write with acks=all fails (NotEnoughReplicas); "
+    f"{EXCLUDE}raise the replication factor or lower minInsyncReplicas"
+)
+
+
+def misr(**flow: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(MISR)
+    raw["flows"][0].update(flow)
+    return raw
+
+
+def test_a_copied_min_insync_replicas_above_the_copys_factor_is_an_error() -> None:
+    assert errors(misr()) == [MISR_LINE]
+    assert warnings(misr()) == []
+
+
+@pytest.mark.parametrize(
+    ("exclude", "copied"),
+    [
+        (None, False),  # MirrorMaker's default list excludes it
+        (["min\\.insync\\.replicas"], False),
+        (["retention\\..*", "min\\..*"], False),  # joined with '|'
+        ([".*replicas"], False),
+        (["(?i:MIN)\\.insync\\.replicas"], False),
+        (["min.insync"], True),  # matched against the whole name
+        (["min\\.insync\\.replicas\\.x"], True),
+        ([], True),  # an empty list excludes nothing (MirrorUtils.compilePatternList)
+    ],
+)
+def test_which_lists_let_min_insync_replicas_through(exclude: list[str] | None, copied: bool) -> None:
+    raw = misr(configPropertiesExclude=exclude)
+    if exclude is None:
+        del raw["flows"][0]["configPropertiesExclude"]
+    assert topicrules.copies_min_insync_replicas(config.parse(raw).flows[0]) is copied
+    assert errors(raw) == ([MISR_LINE] if copied else [])
+
+
+def test_the_source_clusters_value_is_copied_and_kafkas_default_is_not() -> None:
+    raw = misr()
+    del raw["clusters"]["source"]["topics"]["orders"]["config"]
+    assert findings(raw) == topicrules.TopicFindings((), ())  # Kafka's default 1: not copied
+    raw["clusters"]["source"]["kafka"] = {"minInsyncReplicas": 2}
+    assert warnings(raw) == [
+        f"{NS}:flows[0].configPropertiesExclude: flow source->target {COPIES} to 'source.orders' on 'target', whose "
+        "replication factor (flows[0].replicationFactor) 2 equals minInsyncReplicas 2 "
+        f"(clusters.source.kafka.minInsyncReplicas): {ONE_DOWN.replace('make', EXCLUDE + 'make')}"
+    ]
+
+
+def test_without_a_flow_factor_the_copy_has_the_targets_default() -> None:
+    raw = misr(replicationFactor=None)
+    del raw["flows"][0]["replicationFactor"]
+    raw["clusters"]["source"]["topics"]["orders"]["config"]["minInsyncReplicas"] = 4
+    raw["clusters"]["source"]["topics"]["orders"]["replication"] = 5
+    assert errors(raw) == [
+        f"{NS}:flows[0].configPropertiesExclude: flow source->target {COPIES} to 'source.orders' on 'target', whose "
+        "replication factor (Aiven's defaultReplicationFactor on 'target') 3 is below minInsyncReplicas 4 "
+        "(clusters.source.topics.orders.config.minInsyncReplicas): every write with acks=all fails "
+        f"(NotEnoughReplicas); {EXCLUDE}raise the replication factor or lower minInsyncReplicas"
+    ]
+    raw["clusters"]["target"]["kafka"] = {"defaultReplicationFactor": 5}
+    assert findings(raw) == topicrules.TopicFindings((), ())
+    # A target this stack does not manage: its default is unknown, so only a flow factor is judged.
+    raw["clusters"]["target"] = {"existing": True, "serviceName": "target-kafka"}
+    assert findings(raw) == topicrules.TopicFindings((), ())
+    raw["flows"][0]["replicationFactor"] = 2
+    assert [e.split(": ", 1)[0] for e in errors(raw)] == [f"{NS}:flows[0].configPropertiesExclude"]
+
+
+def test_a_copy_of_a_copy_carries_the_value_on() -> None:
+    raw = misr(replicationFactor=4, configPropertiesExclude=[])
+    raw["clusters"]["third"] = {**MISR["clusters"]["target"]}
+    raw["flows"].append({"source": "target", "target": "third", "mirrormaker": "mm", "replicationFactor": 2,
+                         "configPropertiesExclude": []})
+    assert errors(raw) == [
+        f"{NS}:flows[1].configPropertiesExclude: flow target->third {COPIES} to 'target.source.orders' on 'third', "
+        "whose replication factor (flows[1].replicationFactor) 2 is below minInsyncReplicas 3 "
+        "(clusters.source.topics.orders.config.minInsyncReplicas): every write with acks=all fails "
+        f"(NotEnoughReplicas); {EXCLUDE}raise the replication factor or lower minInsyncReplicas"
+    ]
+    # The first flow keeps the value from its copies: the second copies the target cluster's, if any.
+    del raw["flows"][0]["configPropertiesExclude"]
+    assert errors(raw) == []
+    raw["clusters"]["target"]["kafka"] = {"minInsyncReplicas": 3}
+    raw["clusters"]["third"]["kafka"] = {"minInsyncReplicas": 1}
+    assert [e.split(" whose ")[0] for e in errors(raw)] == [
+        f"{NS}:flows[1].configPropertiesExclude: flow target->third {COPIES} to 'target.source.orders' on 'third',",
+    ]
+
+
+def test_a_source_this_stack_does_not_manage_is_not_judged() -> None:
+    raw = misr()
+    raw["clusters"]["source"] = {"existing": True, "serviceName": "source-kafka", "knownTopics": ["orders"]}
+    assert findings(raw) == topicrules.TopicFindings((), ())
+
+
+@pytest.mark.parametrize(
+    ("exclude", "line"),
+    [
+        (["min\\.insync\\.replicas,x"],
+         "flows[0].configPropertiesExclude[0]: Java regex 'min\\\\.insync\\\\.replicas,x': it contains a comma, and "
+         "MirrorMaker reads the patterns as a comma-separated list (so no {n,m} quantifiers: write the repetition out "
+         "or use several patterns)"),
+        (["(?<n>a)", "(?<n>b)"], f"flows[0].configPropertiesExclude: patterns '(?<n>a)' and '(?<n>b)' {JOINED}"),
+    ],
+)
+def test_configured_entries_must_be_java_regexes(exclude: list[str], line: str) -> None:
+    with pytest.raises(config.ConfigError) as info:
+        config.parse(misr(configPropertiesExclude=exclude))
+    assert [str(i) for i in info.value.issues] == [f"{NS}:{line}"]
+
+
+def test_diff_fails_with_the_plan_error_on_the_edit_that_lets_it_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "base").mkdir()
+    without = copy.deepcopy(MISR)
+    del without["flows"][0]["configPropertiesExclude"]
+    head, base = _stack(tmp_path, MISR), _stack(tmp_path / "base", without)
+    code = cli.main(["diff", "--stack", "x", "--config", str(head), "--base-config", str(base), "--fail-on-data-loss"])
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: Pulumi.rules.yaml: {MISR_LINE}"]
+
+
 # --- MirrorMaker's joined patterns ----------------------------------------------------------------
-
-JOINED = ("cannot be joined: MirrorMaker joins a flow's patterns with '|' and compiles them as one Java regex, "
-          "where the group name <n> would be defined twice")
-
 
 def test_compile_joined_names_both_patterns() -> None:
     with pytest.raises(ValueError) as info:
