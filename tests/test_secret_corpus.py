@@ -180,6 +180,26 @@ def corpus_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
+@pytest.fixture
+def plan_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each corpus stack planned once per worker, not once per command and format: the run does not
+    depend on the format, so every command gets a fresh copy of the same result (the CLI appends
+    its warnings to it). Refusals are not kept: they raise again, from a new run each time."""
+    run = engine.run_program
+
+    def planned(stack: str, program_dir: Path = engine.PROJECT_ROOT, *, stack_file: Path | None = None,
+                config_overrides: Any = None) -> engine.RunResult:
+        key = (stack, str(program_dir), str(stack_file), json.dumps(config_overrides, sort_keys=True))
+        if key not in _PLANNED:
+            _PLANNED[key] = run(stack, program_dir, stack_file=stack_file, config_overrides=config_overrides)
+        return copy.deepcopy(_PLANNED[key])
+
+    monkeypatch.setattr(engine, "run_program", planned)
+
+
+_PLANNED: dict[tuple[str, str, str, str], engine.RunResult] = {}
+
+
 def test_the_corpus_covers_every_place() -> None:
     assert len(CORPUS) > 250
     accepted = {name for name, (_, refused) in CORPUS.items() if refused is None}
@@ -192,6 +212,7 @@ def test_the_corpus_covers_every_place() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
+@pytest.mark.usefixtures("plan_once")
 def test_plan_and_diff_show_no_secret_in_any_format(
     name: str, corpus_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -219,6 +240,7 @@ def test_plan_and_diff_show_no_secret_in_any_format(
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
+@pytest.mark.usefixtures("plan_once")
 def test_errors_and_logs_show_no_secret(name: str, corpus_repo: Path) -> None:
     _, refused = CORPUS[name]
     stack = corpus_repo / "corpus" / f"{name}.yaml"
