@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
-from replication import config
+from replication import config, echo
 from replication.provider_schema import to_wire
 
 SLICE_PATH = Path(__file__).with_name("aiven_bounds.json")
@@ -370,8 +370,7 @@ def _is_kind(value: Any, kind: str) -> bool:
 
 
 def _clip(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return echo.quoted(value, 80)
 
 
 def _values(values: list[Any]) -> str:

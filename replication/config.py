@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from policy import rules as policy_rules
-from replication import provider_schema, topic_bounds
+from replication import echo, provider_schema, topic_bounds
 from replication.javaregex import compile_java_regex, compile_joined
 
 NAMESPACE = "aiven-kafka-replication"
@@ -106,7 +106,7 @@ def _name_rule(what: str, pattern: re.Pattern[str], must: str, *, yaml_key: bool
         if yaml_key:
             _not_a_yaml_boolean(value, what)
         if not pattern.fullmatch(value):
-            raise ValueError(f"{what} {value!r} ({len(value)} characters) must {must}")
+            raise ValueError(f"{what} {echo.quoted(value)} ({len(value)} characters) must {must}")
         return value
 
     return check
@@ -129,7 +129,8 @@ def _cidr(value: str) -> str:
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError as err:
-        raise ValueError(f"{value!r} is not a CIDR network ({err})") from None
+        shown = "" if echo.has_userinfo(value) else f" ({err})"  # the error quotes the value
+        raise ValueError(f"{echo.quoted(value)} is not a CIDR network{shown}") from None
     return value
 
 
@@ -229,6 +230,8 @@ _HOST_PORT = re.compile(r"[A-Za-z0-9_.-]+:[0-9]{1,5}|\[[0-9A-Fa-f:]+\]:[0-9]{1,5
 
 
 def _host_port(value: str) -> str:
+    if echo.has_userinfo(value):
+        raise ValueError(f"bootstrap server {echo.USERINFO}; write only host:port here")
     if not _HOST_PORT.fullmatch(value):
         raise ValueError(f"bootstrap server {value!r} must be host:port, for example 'kafka-1.example.com:9092'")
     return value
@@ -535,7 +538,7 @@ def _aiven_id(value: str) -> str:
             if "/" in value
             else ""
         )
-        raise ValueError(f"{value!r} is not an Aiven ID (a UUID){hint}")
+        raise ValueError(f"{echo.quoted(value)} is not an Aiven ID (a UUID){hint}")
     return value
 
 
@@ -1082,17 +1085,12 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _clip(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _naming(msg: str, value: Any, what: str = "") -> str:
     # Most validators already name a string value (`{value!r}`); say it once. A number is always
     # appended: digits in a message (a bound, an example) do not show it is the value.
-    if isinstance(value, str) and repr(value) in msg:
+    if isinstance(value, str) and (echo.quoted(value) in msg or echo.USERINFO in msg):
         return msg
-    return f"{msg}, got {what}{_clip(value)}"
+    return f"{msg}, got {what}{echo.quoted(value, 80)}"
 
 
 def unwrap(kind: Any) -> Any:
@@ -1195,7 +1193,7 @@ def _issues_from(err: ValidationError, secret: Collection[str]) -> Iterable[Conf
             if _hides_value(loc, secret) or _SECRETISH.search(str(loc[-1])) or (close and _SECRETISH.search(close[0])):
                 yield ConfigIssue(_path(loc), f"unknown key (a typo?), value not shown: it may be a secret{hint}")
             else:
-                yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {_clip(e['input'])}{hint}")
+                yield ConfigIssue(_path(loc), f"unknown key (a typo?) with value {echo.quoted(e['input'], 80)}{hint}")
         elif _hides_value(loc, secret):
             shown = msg if "value not shown" in msg else f"{msg} (value not shown: it is or may be a secret)"
             yield ConfigIssue(_path(loc), shown)

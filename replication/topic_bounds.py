@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from replication import echo
+
 #: Java's ``Integer.MAX_VALUE`` and ``Long.MAX_VALUE``: an INT or LONG config parses no larger.
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
@@ -99,8 +101,7 @@ def low_for(bound: Bound, kafka_version: str | None) -> int | float | None:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return echo.quoted(value, 40)
 
 
 def check_value(key: str, value: Any, kafka_version: str | None = None) -> str | None:

@@ -260,6 +260,11 @@ CATALOG: list[Case] = [
         "bootstrapServers": ["kafka-1.example.com"], "securityProtocol": "PLAINTEXT"}}),
          e("clusters.onprem.external.bootstrapServers[0]", "bootstrap server 'kafka-1.example.com' must be host:port, "
                                                           "for example 'kafka-1.example.com:9092'")),
+    Case("external-bootstrap-with-userinfo", put("clusters/onprem", {"external": {
+        "bootstrapServers": ["replicator:Hunter2@kafka-1.example.com:9092"], "securityProtocol": "PLAINTEXT"}}),
+         e("clusters.onprem.external.bootstrapServers[0]", "bootstrap server contains credentials before '@': value not "
+                                                          "shown; put the password in credentials; write only host:port "
+                                                          "here")),
     Case("external-sasl-without-credentials", put("clusters/onprem", {"external": {
         "bootstrapServers": ["kafka-1.example.com:9093"], "securityProtocol": "SASL_SSL"}}),
          (f"{NS}:clusters.onprem.external.saslMechanism: required with securityProtocol SASL_SSL",

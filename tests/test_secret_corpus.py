@@ -156,6 +156,28 @@ def corpus() -> dict[str, tuple[dict[str, Any], str | None]]:
     stacks["pem-in-topic-name"] = (_set(dev, (f"{NS}:clusters", "source", "topics"), {PEM: {"partitions": 1,
                                    "replication": 1}}), "clusters.source.topics.<key 1>")
     stacks["pem-in-unknown-key"] = (_set(dev, (f"{NS}:clusters", "source", "notes"), PEM), "clusters.source.notes")
+    # A password in URL userinfo (`user:password@host`), typed where a server, network, ID, name or URL belongs.
+    userinfo = f"replicator:{MARK}@kafka.example.com:9092"
+    servers = ["kafka-1.example.com:9092", userinfo]
+    stacks["userinfo-in-bootstrapServers"] = (_external(with_keys, bootstrapServers=servers),
+                                              f"{ext}.bootstrapServers[1]")
+    stacks["token-url-in-bootstrapServers"] = (_external(with_keys, bootstrapServers=[f"SASL_SSL://{MARK}@k:9092"]),
+                                               f"{ext}.bootstrapServers[0]")
+    stacks["userinfo-under-a-typo"] = (_external(with_keys, bootstrapServer=[userinfo]), f"{ext}.bootstrapServer")
+    stacks["userinfo-in-ipFilter"] = (_set(dev, (f"{NS}:clusters", "source", "ipFilter"), [f"ops:{MARK}@10.0.0.0/8"]),
+                                      "clusters.source.ipFilter[0]")
+    stacks["userinfo-in-serviceName"] = (_set(dev, (f"{NS}:clusters", "source", "serviceName"), userinfo),
+                                         "clusters.source.serviceName")
+    stacks["userinfo-in-endpointId"] = (
+        _set(active, (f"{NS}:monitoring",), {"existingEndpoint": {"type": "prometheus", "endpointId": userinfo}}),
+        "monitoring.existingEndpoint.endpointId")
+    site = copy.deepcopy(monitoring)
+    site["datadog"]["site"] = userinfo
+    stacks["userinfo-in-datadog-site"] = (_set(active, (f"{NS}:monitoring",), site), "monitoring.datadog.site")
+    url = f"https://jwks:{MARK}@idp.example.com/{'k' * 2048}"  # longer than Aiven allows
+    stacks["userinfo-in-a-url-setting"] = (_set(dev, (f"{NS}:clusters", "source", "kafka"),
+                                                {"saslOauthbearerJwksEndpointUrl": url}),
+                                           "clusters.source.kafka.saslOauthbearerJwksEndpointUrl")
     # Secrets kept right: accepted, and masked.
     stacks["secret-client-key"] = (_tls(with_keys, sslClientKey="client-key"), None)
     stacks["secret-sasl-user"] = (_external(with_keys, saslUsername=None, saslUsernameCredential="sasl-user"), None)

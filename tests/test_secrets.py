@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from replication import cli, engine, stackfile
+from replication import cli, echo, engine, stackfile
 from replication.engine import Registration, RunResult, Secret, Unknown
 from tests.conftest import ROOT, git, run_checked
 from tests.contract import contract
@@ -329,3 +329,21 @@ def test_every_diff_format_masks_every_secret(
     out = capsys.readouterr().out
     assert "onprem-kafka-2" in out and "spare" in out, "the diff must show the changed resources"
     assert [s for s in secrets if s in out] == []
+
+
+@pytest.mark.parametrize("value", [
+    "replicator:hunter2@kafka.example.com:9092", "https://token@idp.example.com/jwks", ["ok", "u:p@h"],
+    {"nested": ["u:p@h:1"]}, {"u:p@h": 1},
+])
+def test_a_value_with_userinfo_is_never_quoted(value: Any) -> None:
+    assert echo.has_userinfo(value)
+    assert echo.quoted(value) == echo.quoted(value, 10) == (
+        "[contains credentials before '@': value not shown; put the password in credentials]"
+    )
+
+
+def test_other_values_are_quoted_and_clipped() -> None:
+    assert not echo.has_userinfo(["kafka:9092", {"a": 1}, 3])
+    assert echo.quoted("kafka:9092") == "'kafka:9092'"
+    assert echo.quoted("x" * 100, 20) == "'xxxxxxxxxxxxxxxx..."
+    assert echo.quoted(3.5) == "3.5"
