@@ -150,3 +150,15 @@ def test_a_service_name_that_defaults_to_the_alias_or_key_meets_the_rule() -> No
     raw["mirrormakers"]["mm.eu"]["serviceName"] = "mm-eu"
     cfg = config.parse(raw)
     assert cfg.clusters["Target_EU"].resolved_service_name("Target_EU") == "target-eu"
+
+
+def test_cross_references_are_checked_once_every_key_has_passed() -> None:
+    # docs/guardrails.md's rounds 3 and 4: a key's own mistake first, then what takes several keys.
+    raw = dev_raw()
+    raw["clusters"]["source"]["plan"] = 3
+    raw["monitoring"] = {"prometheus": {"basicAuthUsername": "prometheus", "basicAuthPassword": "nope"}}
+    assert errors_of(raw) == ["aiven-kafka-replication:clusters.source.plan: Input should be a valid string, got 3"]
+    raw["clusters"]["source"]["plan"] = "business-4"
+    [error] = errors_of(raw)
+    assert error.startswith("aiven-kafka-replication:monitoring.prometheus.basicAuthPassword: expected the name of an "
+                            "entry in aiven-kafka-replication:credentials (declared: none)")
