@@ -26,6 +26,7 @@ MIRRORMAKER = "aiven:index/kafkaMirrorMaker:KafkaMirrorMaker"
 TOPIC = "aiven:index/kafkaTopic:KafkaTopic"
 INTEGRATION = "aiven:index/serviceIntegration:ServiceIntegration"
 FLOW = "aiven:index/mirrorMakerReplicationFlow:MirrorMakerReplicationFlow"
+ENDPOINT = "aiven:index/serviceIntegrationEndpoint:ServiceIntegrationEndpoint"
 
 #: Services that hold or move the stack's data, and so are protected with the stack.
 SERVICES = (KAFKA, MIRRORMAKER)
@@ -370,6 +371,51 @@ def no_identity_cycles(resources: Sequence[Resource], config: Mapping[str, Any])
     return out
 
 
+# --- transport to external clusters ---------------------------------------------------------------
+
+
+def _plaintext_aliases(resources: Sequence[Resource]) -> dict[str, str]:
+    """Cluster alias → endpoint name of every external cluster MirrorMaker reaches over PLAINTEXT: the
+    alias of each integration whose `sourceEndpointId` comes from a PLAINTEXT `external_kafka` endpoint."""
+    plaintext: dict[str, str] = {}
+    for r in resources:
+        user_config = r.inputs.get("externalKafkaUserConfig")
+        if (r.type == ENDPOINT and r.inputs.get("endpointType") == "external_kafka"
+                and isinstance(user_config, Mapping) and user_config.get("securityProtocol") == "PLAINTEXT"):
+            name = r.inputs.get("endpointName")
+            plaintext[r.urn] = name if isinstance(name, str) else r.name
+    out: dict[str, str] = {}
+    for r in resources:
+        alias = _integration_alias(r) if r.type == INTEGRATION else None
+        endpoints = [plaintext[u] for u in r.property_dependencies.get("sourceEndpointId", ()) if u in plaintext]
+        if isinstance(alias, str) and endpoints:
+            out[alias] = endpoints[0]
+    return out
+
+
+def no_plaintext_to_external(resources: Sequence[Resource], config: Mapping[str, Any]) -> list[Violation]:
+    """Enabled flows do not write to an external cluster reached over `PLAINTEXT`: the stack's records
+    would cross the network unencrypted, to brokers that authenticate no one."""
+    plaintext = _plaintext_aliases(resources)
+    if not plaintext:
+        return []
+    index = {r.urn: r for r in resources}
+    out: list[Violation] = []
+    for r in resources:
+        if r.type != FLOW or r.inputs.get("enable") is False:
+            continue
+        target = flow_alias(r, "targetCluster", index)
+        if target in plaintext:
+            source = flow_alias(r, "sourceCluster", index) or "(a source known after up)"
+            out.append(Violation(
+                f"{r.name}: flow {source} -> {target} writes to external cluster {target!r} (endpoint "
+                f"{plaintext[target]!r}) over PLAINTEXT: records leave unencrypted and unauthenticated; "
+                "use SSL or SASL_SSL",
+                r.urn,
+            ))
+    return out
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "protected-kafka-services",
@@ -413,6 +459,15 @@ RULES: tuple[Rule, ...] = (
         "mandatory",
         "stack",
         no_identity_cycles,
+    ),
+    Rule(
+        "no-plaintext-to-external",
+        "Enabled replication flows do not write to an external cluster over `PLAINTEXT` (unencrypted, "
+        "unauthenticated); `SSL` and `SASL_SSL` pass, and so does reading from one (a migration off it). Mandatory, "
+        "so an error in a protected stack and a warning elsewhere.",
+        "mandatory",
+        "stack",
+        no_plaintext_to_external,
     ),
 )
 """Every rule of the pack, in the order the pack lists them."""

@@ -390,6 +390,7 @@ def test_main_builds_the_policy_pack_as_the_cli_runs_it(built_packs: list[dict[s
         "flows-exclude-internal-topics": mandatory,
         "topic-replication-at-least-2": pulumi_policy.EnforcementLevel.ADVISORY,
         "no-identity-replication-cycles": mandatory,
+        "no-plaintext-to-external": mandatory,
     }
     kinds = {p.name: type(p).__name__ for p in policies}
     assert kinds["no-identity-replication-cycles"] == kinds["protected-kafka-services"] == "StackValidationPolicy"
@@ -421,3 +422,44 @@ def test_rules_module_is_plain_python() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in imported if m.startswith("pulumi")}
+
+
+# --- transport to external clusters -------------------------------------------------------------
+
+PLAINTEXT_MESSAGE = (
+    "source-to-partner-flow: flow source -> partner writes to external cluster 'partner' (endpoint 'partner-kafka') "
+    "over PLAINTEXT: records leave unencrypted and unauthenticated; use SSL or SASL_SSL"
+)
+
+
+def _with_partner(run_stack: RunStack, stack: str, protocol: str, **flow: Any) -> list[rules.Resource]:
+    """The stack with an external cluster `partner` and one more flow: source -> partner unless `flow` says."""
+    raw = dev_raw() if stack == "dev" else {k.split(":", 1)[1]: v for k, v in yaml.safe_load(
+        (ROOT / f"Pulumi.{stack}.yaml").read_text())["config"].items() if k.startswith("aiven-kafka-replication:")}
+    clusters = {**raw["clusters"], "partner": {"external": {
+        "endpointName": "partner-kafka", "bootstrapServers": ["kafka.partner.example.com:9092"],
+        "securityProtocol": protocol}}}
+    flows = [*raw["flows"], {"source": "source", "target": "partner", "mirrormaker": "mm", "replicationFactor": 3,
+                             **flow}]
+    return resources_of(run_stack(stack, clusters=clusters, flows=flows))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_flow_to_an_external_cluster_over_plaintext_is_found(run_stack: RunStack, stack: str) -> None:
+    assert violations(_with_partner(run_stack, stack, "PLAINTEXT")) == {"no-plaintext-to-external": [PLAINTEXT_MESSAGE]}
+
+
+@pytest.mark.parametrize(("protocol", "flow"), [
+    ("SSL", {}),  # encrypted; client authentication is the cluster owner's choice
+    ("PLAINTEXT", {"source": "partner", "target": "source"}),  # reading from it: a migration off the cluster
+    ("PLAINTEXT", {"enabled": False}),  # a paused flow moves nothing; enabling it is checked again
+])
+def test_encrypted_reading_or_paused_flows_pass(run_stack: RunStack, protocol: str, flow: dict[str, Any]) -> None:
+    assert "no-plaintext-to-external" not in violations(_with_partner(run_stack, "dev", protocol, **flow))
+
+
+def test_the_target_of_a_new_flow_is_read_from_its_integration(run_stack: RunStack) -> None:
+    # In a real preview of new flows the aliases are integration outputs, unknown until `up`.
+    resources = edit(_with_partner(run_stack, "dev", "PLAINTEXT"), "source-to-partner-flow",
+                     inputs={"sourceCluster": rules.UNKNOWN, "targetCluster": rules.UNKNOWN})
+    assert [v.message for v in rules.no_plaintext_to_external(resources, {})] == [PLAINTEXT_MESSAGE]

@@ -265,3 +265,17 @@ def test_a_secret_input_is_judged_but_never_printed(run_stack: RunStack) -> None
     assert found.rule == "no-open-ip-filter" and found.error
     assert "0.0.0.0/1" not in found.message and "128.0.0.0/1" not in found.message
     assert found.message == f"{mm.name}: ip filter ['[secret]', '[secret]'] together covers all of IPv4, so it admits the whole internet"
+
+
+def test_a_flow_to_an_external_cluster_over_plaintext_is_an_error_only_in_a_protected_stack(
+    run_stack: RunStack,
+) -> None:
+    # REVIEW2 11: prod's topics shipped to a partner's cluster in the clear passed with no word.
+    partner = {"external": {"bootstrapServers": ["kafka.partner.example.com:9092"], "securityProtocol": "PLAINTEXT"}}
+    message = ("source-to-partner-flow: flow source -> partner writes to external cluster 'partner' (endpoint "
+               "'partner') over PLAINTEXT: records leave unencrypted and unauthenticated; use SSL or SASL_SSL")
+    for stack, pack_config, error in (("prod", PROD, True), ("dev", {}, False)):
+        raw = _raw(stack)
+        flows = [*raw["flows"], {"source": "source", "target": "partner", "mirrormaker": "mm", "replicationFactor": 3}]
+        result = run_stack(stack, clusters={**raw["clusters"], "partner": partner}, flows=flows)
+        assert _found(result, pack_config) == [("no-plaintext-to-external", "mandatory", message, error)], stack
