@@ -133,7 +133,7 @@ def write_or_check(path: Path, text: str, command: str) -> int:
     """Rewrite a generated file, or with `--check` on the command line only say whether it is stale."""
     if "--check" in sys.argv[1:]:
         stale = path.read_text() != text
-        print(f"{path.name} is stale: {command}" if stale else "up to date")
+        print(f"{path.name} is stale: {command}" if stale else f"{path.name} is up to date")
         return 1 if stale else 0
     path.write_text(text)
     return 0

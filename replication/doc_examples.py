@@ -15,11 +15,13 @@ import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
-from replication import cli, escape
+from replication import cli, config_keys, escape
+from replication.args import ReplicationArgs
+from replication.components.replication import InvalidArgs, load
 from replication.config import NAMESPACE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,20 +59,24 @@ def _edit(config: dict[str, Any], path: str, value: Any) -> None:
         parent[key] = value
 
 
-def lines(case: Case) -> list[str]:
-    """What planning the case prints: its error lines, or its warnings; only those with `keep`."""
-    source = ROOT / case.stack_file
-    doc = yaml.safe_load(source.read_text())
+def _edited(case: Case) -> dict[str, Any]:
+    """The case's stack file, parsed, with its edits made."""
+    doc: dict[str, Any] = yaml.safe_load((ROOT / case.stack_file).read_text())
     config = copy.deepcopy(doc["config"])
     for path, value in case.edits.items():
         try:
             _edit(config, path, value)
         except (KeyError, IndexError, TypeError) as missing:
             raise ValueError(f"{case.stack_file} has no {path!r} to edit ({missing!r})") from None
+    return {**doc, "config": config}
+
+
+def lines(case: Case) -> list[str]:
+    """What planning the case prints: its error lines, or its warnings; only those with `keep`."""
     out, err = io.StringIO(), io.StringIO()
     with tempfile.TemporaryDirectory() as tmp:
-        edited = Path(tmp) / source.name
-        edited.write_text(yaml.safe_dump({**doc, "config": config}, sort_keys=False))
+        edited = Path(tmp) / Path(case.stack_file).name
+        edited.write_text(yaml.safe_dump(_edited(case), sort_keys=False))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = cli.main(["plan", "--stack", "dev", "--config", str(edited), "--dir", str(ROOT)])
     if code == 2:
@@ -80,6 +86,18 @@ def lines(case: Case) -> list[str]:
     else:
         raise ValueError(f"planning {case.stack_file} with {case.edits} exits {code}:\n{err.getvalue()}")
     return [line for line in printed if case.keep in line]
+
+
+def component_error(case: Case) -> str:
+    """The error the public component raises for the case's config as its Args (what a program in
+    any language gets from the package), as a fenced text block."""
+    prefix = f"{NAMESPACE}:"
+    raw = {k.removeprefix(prefix): v for k, v in _edited(case)["config"].items() if k.startswith(prefix)}
+    try:
+        load(cast(ReplicationArgs, config_keys.to_args(raw)))
+    except InvalidArgs as err:
+        return escape.fence(str(err) + "\n", "text")
+    raise ValueError(f"the component accepts {case.stack_file} with {case.edits}")
 
 
 def block(*cases: Case) -> str:
@@ -153,3 +171,6 @@ TABLES: dict[str, tuple[tuple[str, Case], ...]] = {
          Case(DEV, {"clusters.target.topics.source_topic-a": {"partitions": 3, "replication": 2}})),
     ),
 }
+
+#: Errors of the public component, by generated block name: the config sent as its Args.
+COMPONENT_EXAMPLES: dict[str, Case] = {"component-error": Case(DEV, {"flows.0.target": "tagret"})}

@@ -149,6 +149,8 @@ BLOCKS: tuple[Generated, ...] = (
     Generated(TOPIC_RULES, "topic-bounds-errors", _example("topic-bounds-errors")),
     Generated("docs/protection.md", "protect-errors", _example("protect-errors")),
     Generated("docs/topic-map.md", "topology-errors", _example_table("topology-errors")),
+    Generated("docs/other-languages.md", "component-error",
+              lambda: doc_examples.component_error(doc_examples.COMPONENT_EXAMPLES["component-error"]) + "\n"),
     Generated(TOPIC_RULES, "topic-bounds", topic_bounds.table),
     Generated(STACK_FILES, "file-limits", stackfile.limits_table),
     Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),

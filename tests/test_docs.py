@@ -175,7 +175,8 @@ def test_a_marker_that_would_leave_a_block_unchecked_is_refused(bad: str) -> Non
 def test_the_command_checks_and_rewrites(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.argv", ["docgen", "--check"])
     assert docgen.main() == 0
-    assert capsys.readouterr().out.splitlines() == ["up to date"] * len({g.page for g in docgen.BLOCKS})
+    pages = sorted({g.page for g in docgen.BLOCKS})
+    assert capsys.readouterr().out.splitlines() == [f"{Path(page).name} is up to date" for page in pages]
 
 
 def test_the_readmes_outputs_are_the_programs_exports() -> None:
@@ -202,3 +203,5 @@ def test_an_example_that_no_longer_fits_its_stack_is_refused() -> None:
         doc_examples.block(doc_examples.Case("Pulumi.dev.yaml", keep="no such line"))
     with pytest.raises(ValueError, match="expected one error line"):
         doc_examples.table((("warnings, not an error", doc_examples.Case("Pulumi.dev.yaml", keep="deprecated")),))
+    with pytest.raises(ValueError, match="the component accepts"):
+        doc_examples.component_error(doc_examples.Case("Pulumi.dev.yaml"))
