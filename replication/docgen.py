@@ -144,6 +144,7 @@ BLOCKS: tuple[Generated, ...] = (
     Generated("docs/secrets.md", "credential-keys", config_doc.credential_table),
     Generated(DISASTER_RECOVERY, "write-on-copy", _example("write-on-copy")),
     Generated("docs/guardrails.md", "bad-input", _example("bad-input")),
+    Generated(STACK_FILES, "file-errors", _example("file-errors")),
     Generated(AIVEN_SCHEMA, "aiven-bounds-errors", _example("aiven-bounds-errors")),
     Generated(AIVEN_SCHEMA, "aiven-deprecated-warning", _example("aiven-deprecated-warning")),
     Generated(TOPIC_RULES, "topic-bounds-errors", _example("topic-bounds-errors")),
