@@ -100,7 +100,7 @@ def component_error(case: Case) -> str:
     try:
         load(cast(ReplicationArgs, config_keys.to_args(raw)))
     except InvalidArgs as err:
-        return escape.fence(str(err) + "\n", "text")
+        return escape.fence(str(err) + "\n", "text") + "\n"
     raise ValueError(f"the component accepts {case.stack_file} with {case.edits}")
 
 
@@ -109,7 +109,7 @@ def block(*cases: Case) -> str:
     shown = [line for case in cases for line in lines(case)]
     if not shown:
         raise ValueError(f"the example prints nothing: {cases}")
-    return escape.fence("\n".join(shown) + "\n", "text")
+    return escape.fence("\n".join(shown) + "\n", "text") + "\n"
 
 
 def table(rows: tuple[tuple[str, Case], ...], width: int = 180) -> str:

@@ -119,7 +119,11 @@ def _table(name: str) -> Callable[[], str]:
 
 
 def _example(name: str) -> Callable[[], str]:
-    return lambda: doc_examples.block(*doc_examples.EXAMPLES[name]) + "\n"
+    return lambda: doc_examples.block(*doc_examples.EXAMPLES[name])
+
+
+def _component_example(name: str) -> Callable[[], str]:
+    return lambda: doc_examples.component_error(doc_examples.COMPONENT_EXAMPLES[name])
 
 
 def _example_table(name: str) -> Callable[[], str]:
@@ -150,8 +154,7 @@ BLOCKS: tuple[Generated, ...] = (
     Generated(TOPIC_RULES, "topic-bounds-errors", _example("topic-bounds-errors")),
     Generated("docs/protection.md", "protect-errors", _example("protect-errors")),
     Generated("docs/topic-map.md", "topology-errors", _example_table("topology-errors")),
-    Generated("docs/other-languages.md", "component-error",
-              lambda: doc_examples.component_error(doc_examples.COMPONENT_EXAMPLES["component-error"]) + "\n"),
+    Generated("docs/other-languages.md", "component-error", _component_example("component-error")),
     Generated(TOPIC_RULES, "topic-bounds", topic_bounds.table),
     Generated(STACK_FILES, "file-limits", stackfile.limits_table),
     Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),
