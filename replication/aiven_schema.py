@@ -42,7 +42,9 @@ DEFAULT_CONTRACT = REPO_ROOT / "tests" / "aiven-6.62.0.contract.json"
 #: The user-config blocks the stack exposes: slice name -> (schema file, type in it, provider
 #: type of the same block, top-level options the stack exposes or None for all of them).
 BLOCKS: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
-    "kafka": ("service_types.yml", "kafka", "KafkaKafkaUserConfig", ("ip_filter", "kafka", "kafka_version")),
+    "kafka": (
+        "service_types.yml", "kafka", "KafkaKafkaUserConfig", ("ip_filter", "kafka", "kafka_version", "tiered_storage"),
+    ),
     "kafka_mirrormaker": (
         "service_types.yml", "kafka_mirrormaker", "KafkaMirrorMakerKafkaMirrormakerUserConfig",
         ("ip_filter", "kafka_mirrormaker"),
@@ -99,6 +101,7 @@ EXPOSED: dict[str, tuple[str, tuple[str, ...]]] = {
     "clusters.*.kafkaVersion": ("kafka", ("kafkaVersion",)),
     "clusters.*.ipFilter": ("kafka", ("ipFilter",)),
     "clusters.*.kafka": ("kafka", ("kafka",)),
+    "clusters.*.tieredStorage.enabled": ("kafka", ("tieredStorage", "enabled")),
     **{f"{prefix}.{key}": (block, (name,))
        for prefix, (block, options, _) in ENDPOINTS.items() for key, (name, _) in options.items()},
     "mirrormakers.*.ipFilter": ("kafka_mirrormaker", ("ipFilter",)),
@@ -446,7 +449,8 @@ def exposed_values(cfg: config.StackConfig) -> Iterator[tuple[str, str, Any, boo
     for alias, cluster in cfg.clusters.items():
         at = f"clusters.{alias}"
         given = {"kafkaVersion": cluster.kafka_version, "ipFilter": cluster.ip_filter,
-                 "kafka": to_wire(cluster.kafka) or None}
+                 "kafka": to_wire(cluster.kafka) or None,
+                 "tieredStorage.enabled": cluster.tiered_storage.enabled if cluster.tiered_storage else None}
         for key, value in given.items():
             if value is not None:
                 yield f"clusters.*.{key}", f"{at}.{key}", value, False

@@ -58,6 +58,15 @@ class MaintenanceWindow(TypedDict):
     """Start time, `HH:MM:SS` UTC, quoted (`"10:00:00"`): unquoted, YAML 1.1 reads a base-60 number."""
 
 
+class TieredStorage(TypedDict):
+    """The service's tiered storage: the provider's `kafka_user_config.tiered_storage` block."""
+    enabled: bool
+    (
+        "Whether the brokers may move topic data to object storage. Topics use it with\n"
+        "`config.remoteStorageEnable: true` (Kafka 3.6 or later; Aiven's plan must offer it)."
+    )
+
+
 class Topic(TypedDict):
     """A topic this stack creates on a cluster."""
     partitions: int
@@ -111,6 +120,11 @@ class Cluster(TypedDict):
     (
         "Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names, for example\n"
         "`logRetentionBytes`)."
+    )
+    tiered_storage: NotRequired[TieredStorage]
+    (
+        "Tiered storage (`kafka_user_config.tiered_storage`), for example `{enabled: true}`: required by\n"
+        "topics that set `remoteStorageEnable: true`. Omit for Aiven's default, off."
     )
     topics: NotRequired[dict[str, Topic]]
     (

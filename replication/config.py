@@ -214,6 +214,14 @@ class MaintenanceWindow(Model):
     """Start time, `HH:MM:SS` UTC, quoted (`"10:00:00"`): unquoted, YAML 1.1 reads a base-60 number."""
 
 
+class TieredStorage(Model):
+    """The service's tiered storage: the provider's `kafka_user_config.tiered_storage` block."""
+
+    enabled: bool
+    """Whether the brokers may move topic data to object storage. Topics use it with
+    `config.remoteStorageEnable: true` (Kafka 3.6 or later; Aiven's plan must offer it)."""
+
+
 class TopicSpec(Model):
     """A topic this stack creates on a cluster."""
 
@@ -356,6 +364,9 @@ class ClusterSpec(Model):
     kafka: KafkaSettings | None = None
     """Broker settings: the provider's `kafka_user_config.kafka` block (camelCase names, for example
     `logRetentionBytes`)."""
+    tiered_storage: TieredStorage | None = None
+    """Tiered storage (`kafka_user_config.tiered_storage`), for example `{enabled: true}`: required by
+    topics that set `remoteStorageEnable: true`. Omit for Aiven's default, off."""
     topics: dict[TopicName, TopicSpec] = Field(default_factory=dict)
     """Topics to create on this cluster, by name: ASCII letters, digits, `.`, `_` and `-`, at most
     249 characters, not `.` or `..` (Kafka's rule)."""
@@ -378,7 +389,7 @@ class ClusterSpec(Model):
         issues: list[tuple[str, str]] = []
         settings = {"cloud": self.cloud, "plan": self.plan, "kafkaVersion": self.kafka_version,
                     "maintenanceWindow": self.maintenance_window, "ipFilter": self.ip_filter,
-                    "kafka": self.kafka, "topics": self.topics or None}
+                    "kafka": self.kafka, "tieredStorage": self.tiered_storage, "topics": self.topics or None}
         if self.existing and self.external is not None:
             issues.append(("existing", "a cluster is either existing on Aiven or external, not both"))
         elif self.managed:
@@ -955,17 +966,22 @@ def check_aiven_schema(cfg: StackConfig) -> list[ConfigIssue]:
 
 
 def check_topic_bounds(cfg: StackConfig) -> list[ConfigIssue]:
-    """Topic `config` values Kafka's brokers would refuse (LogConfig's validators)."""
-    return [
-        ConfigIssue(path, message)
-        for alias, cluster in cfg.clusters.items()
-        for name, topic in cluster.topics.items()
-        for path, message in topic_bounds.check_config(
-            provider_schema.to_wire(topic.config),
-            _path(("clusters", alias, "topics", name, "config")),
-            cluster.kafka_version,
-        )
-    ]
+    """Topic `config` values Kafka's brokers would refuse (LogConfig's validators, and its checks of
+    tiered storage)."""
+    issues: list[ConfigIssue] = []
+    for alias, cluster in cfg.clusters.items():
+        at = _path(("clusters", alias))
+        tiered = cluster.tiered_storage is not None and cluster.tiered_storage.enabled
+        kafka = provider_schema.to_wire(cluster.kafka)
+        issues += [ConfigIssue(p, m) for p, m in topic_bounds.check_tiered_storage(at, tiered, cluster.kafka_version)]
+        for name, topic in cluster.topics.items():
+            wire, path = provider_schema.to_wire(topic.config), _path(("clusters", alias, "topics", name, "config"))
+            found = [
+                *topic_bounds.check_config(wire, path, cluster.kafka_version),
+                *topic_bounds.check_remote_storage(wire, path, at, kafka, tiered, cluster.kafka_version),
+            ]
+            issues += [ConfigIssue(p, m) for p, m in found]
+    return issues
 
 
 def schema_warnings(cfg: StackConfig) -> list[ConfigIssue]:

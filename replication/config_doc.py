@@ -36,7 +36,7 @@ class Table:
 #: Every key table in docs/, by generated block name (the registry in replication.docgen places them).
 TABLES: dict[str, Table] = {
     "stack-keys": Table(config.StackConfig),
-    "cluster-keys": Table(config.ClusterSpec, expand=("maintenanceWindow", "topics")),
+    "cluster-keys": Table(config.ClusterSpec, expand=("maintenanceWindow", "tieredStorage", "topics")),
     "external-keys": Table(config.ExternalKafkaSpec, prefix="external."),
     "mirrormaker-keys": Table(config.MirrorMakerSpec, expand=("maintenanceWindow",)),
     "flow-keys": Table(config.FlowSpec),

@@ -156,6 +156,7 @@ BLOCKS: tuple[Generated, ...] = (
     Generated("docs/topic-map.md", "topology-errors", _example_table("topology-errors")),
     Generated("docs/other-languages.md", "component-error", _component_example("component-error")),
     Generated(TOPIC_RULES, "topic-bounds", topic_bounds.table),
+    Generated(TOPIC_RULES, "remote-storage", topic_bounds.remote_storage_table),
     Generated(STACK_FILES, "file-limits", stackfile.limits_table),
     Generated(STACK_FILES, "stack-limits", stack_limits.limits_table),
     Generated(AIVEN_SCHEMA, "exposed-table", aiven_schema.exposed_table),

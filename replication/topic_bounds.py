@@ -7,6 +7,11 @@ the validators of ``org.apache.kafka.storage.internals.log.LogConfig`` (Kafka 3.
 3.5 the same definitions were in ``kafka.log.LogConfig``). The table of ``docs/topic-rules.md`` is
 generated from it (:func:`table`, by ``python -m replication.docgen``; a test keeps the two in step).
 
+With ``remoteStorageEnable: true`` (tiered storage, KIP-405) a topic also meets the cross-field checks
+that ``LogConfig.validateTopicLogConfigValues`` runs on its effective values (its own, else the
+cluster's broker setting, else Kafka's default): :data:`REMOTE_STORAGE_RULES`, checked by
+:func:`check_remote_storage` and tabled by :func:`remote_storage_table`.
+
 No Pulumi imports: config validation runs before any resource is declared.
 """
 
@@ -165,3 +170,115 @@ def table() -> str:
         rows.append(f"| `{key}` | `{bound.kafka}` | {bound.kind} | `{bound.validator}` | {accepted} |")
     return "\n".join(rows) + "\n"
 
+
+
+# --- tiered storage: the cross-field checks of LogConfig.validateTopicLogConfigValues -------------------
+
+#: Kafka 3.6 brought tiered storage (KIP-405) and its checks (KAFKA-15295); Aiven offers it from 3.6 on.
+REMOTE_STORAGE_SINCE = (3, 6)
+
+
+@dataclass(frozen=True)
+class CrossRule:
+    """One check Kafka runs on a topic with `remote.storage.enable=true`."""
+
+    rule: str
+    """What is required (markdown)."""
+    source: str
+    """Where Kafka (or Aiven) says so."""
+
+
+REMOTE_STORAGE_RULES: tuple[CrossRule, ...] = (
+    CrossRule("the cluster's `tieredStorage.enabled` is `true`",
+              "`LogConfig.validateRemoteStorageOnlyIfSystemEnabled`: \"Tiered Storage functionality is disabled in "
+              "the broker. Topic cannot be configured with remote log storage.\" (Aiven: tiered storage enabled for "
+              "the service)"),
+    CrossRule("the cluster's `kafkaVersion` is 3.6 or later (unset is Aiven's default)",
+              "KIP-405 shipped in Kafka 3.6; Aiven: \"Apache Kafka version 3.6 or later\""),
+    CrossRule("the effective `cleanupPolicy` (else `kafka.logCleanupPolicy`, default `delete`) has no "
+              "`compact`", "`LogConfig.validateNoRemoteStorageForCompactedTopic`"),
+    CrossRule("while the effective `retentionMs` (else `kafka.logRetentionMs`, "
+              "`logRetentionHours`, default 168 h) is not `-1`: the effective `localRetentionMs` (else "
+              "`kafka.logLocalRetentionMs`, default `-2`, which means `retentionMs`) is not `-1` and not above it",
+              "`LogConfig.validateRemoteStorageRetentionTime`"),
+    CrossRule("while the effective `retentionBytes` (else `kafka.logRetentionBytes`, default `-1`) is not "
+              "negative: the effective `localRetentionBytes` (else `kafka.logLocalRetentionBytes`, default `-2`) is "
+              "not `-1` and not above it", "`LogConfig.validateRemoteStorageRetentionSize`"),
+)
+
+
+def _version(kafka_version: str | None) -> tuple[int, ...] | None:
+    parts = (kafka_version or "").split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+
+def _own(wire: dict[str, Any], key: str) -> int | None:
+    """A topic's own integer setting, None when unset or not a number (refused by check_value)."""
+    value = wire.get(key)
+    if value is None or check_value(key, value) is not None:
+        return None
+    return int(value)
+
+
+def _too_old(kafka_version: str | None) -> bool:
+    version = _version(kafka_version)
+    return version is not None and version < REMOTE_STORAGE_SINCE
+
+
+#: Local retention against total retention: topic keys, the broker's local key and LogConfig's check.
+_LOCAL_RETENTION = (
+    ("localRetentionMs", "retentionMs", "logLocalRetentionMs", "validateRemoteStorageRetentionTime"),
+    ("localRetentionBytes", "retentionBytes", "logLocalRetentionBytes", "validateRemoteStorageRetentionSize"),
+)
+
+
+def check_remote_storage(wire: dict[str, Any], path: str, cluster_path: str, kafka: dict[str, Any],
+                         tiered: bool, kafka_version: str | None) -> Iterator[tuple[str, str]]:
+    """(key path, message) for each of :data:`REMOTE_STORAGE_RULES` a topic with `remoteStorageEnable: true`
+    breaks. `wire` is its `config`, `kafka` its cluster's broker settings (camelCase wire dicts)."""
+    if wire.get("remoteStorageEnable") is not True:
+        return
+    # The effective cluster values are diff_rules' (one place); imported here, as it loads the topic map,
+    # which plain config validation does not (tests/test_javaregex.py).
+    from replication.diff_rules import UNLIMITED, cluster_cleanup, cluster_retention_bytes, cluster_retention_ms
+
+    at = f"{path}.remoteStorageEnable"
+    if not tiered:
+        version = f" on Kafka 3.6 or later ({cluster_path}.kafkaVersion is {kafka_version!r})" if _too_old(
+            kafka_version) else ""
+        yield at, (f"needs the cluster's tiered storage, which is off: set {cluster_path}.tieredStorage.enabled: "
+                   f"true{version} (LogConfig.validateRemoteStorageOnlyIfSystemEnabled)")
+    own_policy = wire.get("cleanupPolicy")
+    policy = cluster_cleanup(kafka) if own_policy is None else frozenset(str(own_policy).split(","))
+    if "compact" in policy:
+        where = f"{path}.cleanupPolicy" if own_policy is not None else f"{cluster_path}.kafka.logCleanupPolicy"
+        yield (where if own_policy is not None else at,
+               f"remote storage supports only cleanupPolicy delete; the effective one is {','.join(sorted(policy))!r} "
+               f"({where}) (LogConfig.validateNoRemoteStorageForCompactedTopic)")
+    for local_key, total_key, broker_key, check in _LOCAL_RETENTION:
+        cluster_total = cluster_retention_ms if total_key == "retentionMs" else cluster_retention_bytes
+        own_total, own_local = _own(wire, total_key), _own(wire, local_key)
+        total = cluster_total(kafka) if own_total is None else (UNLIMITED if own_total < 0 else own_total)
+        local = own_local if own_local is not None else kafka.get(broker_key, -2)
+        if total == UNLIMITED or not isinstance(local, int) or not (local == -1 or local > total):
+            continue
+        local_at = f"{path}.{local_key}" if own_local is not None else f"{cluster_path}.kafka.{broker_key}"
+        total_at = f"{path}.{total_key}" if own_total is not None else f"{cluster_path}.kafka"
+        shown = "-1 (unlimited)" if local == -1 else str(local)
+        yield (local_at if own_local is not None else at,
+               f"with remoteStorageEnable, the local retention must not be more than the total: {local_key} {shown} "
+               f"({local_at}) against {total_key} {int(total)} ({total_at}) (LogConfig.{check})")
+
+
+def check_tiered_storage(cluster_path: str, tiered: bool, kafka_version: str | None) -> Iterator[tuple[str, str]]:
+    """A cluster whose tiered storage is on but whose Kafka predates it."""
+    if tiered and _too_old(kafka_version):
+        yield (f"{cluster_path}.tieredStorage.enabled",
+               f"tiered storage needs Kafka 3.6 or later (KIP-405); {cluster_path}.kafkaVersion is {kafka_version!r}")
+
+
+def remote_storage_table() -> str:
+    """Markdown table of :data:`REMOTE_STORAGE_RULES` (for the docs)."""
+    rows = ["| with `remoteStorageEnable: true` | Kafka's check |", "| --- | --- |"]
+    rows += [f"| {r.rule} | {r.source} |" for r in REMOTE_STORAGE_RULES]
+    return "\n".join(rows) + "\n"

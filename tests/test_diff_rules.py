@@ -42,6 +42,7 @@ BASE: Config = {
             "plan": "business-4",
             "kafkaVersion": "4.2",
             "kafka": {"logRetentionBytes": 1_000_000_000, "logRetentionHours": 168},
+            "tieredStorage": {"enabled": True},
             "topics": {
                 "topic-a": {"partitions": 3, "replication": 3, "config": {"retentionMs": "2592000000"}},
                 "logs": {"partitions": 3, "replication": 2},
@@ -57,6 +58,7 @@ BASE: Config = {
             "cloud": "google-europe-west1",
             "plan": "business-4",
             "kafkaVersion": "4.2",
+            "tieredStorage": {"enabled": True},  # MirrorMaker's copy of `tiered` is tiered too
             "topics": {"topic-b": {"partitions": 3, "replication": 2}},
         },
     },

@@ -144,3 +144,124 @@ def test_every_committed_stack_and_example_keeps_its_topic_configs() -> None:
                 wire = {k: (str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
                         for k, v in (topic.get("config") or {}).items()}
                 assert list(topic_bounds.check_config(wire, f"{alias}.{name}", cluster.get("kafkaVersion"))) == []
+
+
+# --- tiered storage: LogConfig's cross-field checks (REVIEW2 3, /tmp/r2/tier*.yaml) ----------------
+
+TIERED_OFF = (
+    f"{PREFIX}.remoteStorageEnable: needs the cluster's tiered storage, which is off: set "
+    "clusters.source.tieredStorage.enabled: true{version} (LogConfig.validateRemoteStorageOnlyIfSystemEnabled)"
+)
+ON_3_2 = " on Kafka 3.6 or later (clusters.source.kafkaVersion is '3.2')"
+
+
+def tiered(settings: dict[str, Any], *, enabled: bool | None = True, version: str = "3.9",
+           kafka: dict[str, Any] | None = None) -> dict[str, Any]:
+    raw = with_topic_config({"remoteStorageEnable": True, **settings}, version)
+    if enabled is not None:
+        raw["clusters"]["source"]["tieredStorage"] = {"enabled": enabled}
+    raw["clusters"]["source"]["kafka"].update(kafka or {})
+    return raw
+
+
+def test_the_review_examples_of_tiered_storage_are_refused() -> None:
+    # tier.yaml: the dev stack (Kafka 3.2) has no way to turn tiered storage on.
+    assert errors_of(tiered({"localRetentionMs": "3600000"}, enabled=None, version="3.2")) == [
+        TIERED_OFF.format(version=ON_3_2)
+    ]
+    # tier2.yaml: compaction.
+    assert errors_of(tiered({"cleanupPolicy": "compact"}, enabled=None, version="3.2")) == [
+        TIERED_OFF.format(version=ON_3_2),
+        f"{PREFIX}.cleanupPolicy: remote storage supports only cleanupPolicy delete; the effective one is 'compact' "
+        f"({PREFIX.removeprefix('aiven-kafka-replication:')}.cleanupPolicy) "
+        "(LogConfig.validateNoRemoteStorageForCompactedTopic)",
+    ]
+    # tier3.yaml: local retention above the total, in time and in size.
+    config_path = PREFIX.removeprefix("aiven-kafka-replication:")
+    assert errors_of(tiered({"retentionMs": "3600000", "localRetentionMs": "86400000", "retentionBytes": "1000",
+                             "localRetentionBytes": "5000"})) == [
+        f"{PREFIX}.localRetentionMs: with remoteStorageEnable, the local retention must not be more than the total: "
+        f"localRetentionMs 86400000 ({config_path}.localRetentionMs) against retentionMs 3600000 "
+        f"({config_path}.retentionMs) (LogConfig.validateRemoteStorageRetentionTime)",
+        f"{PREFIX}.localRetentionBytes: with remoteStorageEnable, the local retention must not be more than the total: "
+        f"localRetentionBytes 5000 ({config_path}.localRetentionBytes) against retentionBytes 1000 "
+        f"({config_path}.retentionBytes) (LogConfig.validateRemoteStorageRetentionSize)",
+    ]
+
+
+def test_tiered_storage_on_a_recent_kafka_with_delete_and_smaller_local_retention_plans() -> None:
+    cfg = config.parse(tiered({"retentionMs": "86400000", "localRetentionMs": "3600000", "cleanupPolicy": "delete"}))
+    assert cfg.clusters["source"].tiered_storage == config.TieredStorage(enabled=True)
+    # Unset kafkaVersion is Aiven's default, which offers tiered storage.
+    raw = tiered({})
+    del raw["clusters"]["source"]["kafkaVersion"]
+    config.parse(raw)
+
+
+def test_tiered_storage_turned_off_explicitly_is_off() -> None:
+    assert errors_of(tiered({}, enabled=False)) == [TIERED_OFF.format(version="")]
+
+
+def test_a_cluster_on_kafka_before_3_6_cannot_enable_tiered_storage() -> None:
+    raw = tiered({}, version="3.5")
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:clusters.source.tieredStorage.enabled: tiered storage needs Kafka 3.6 or later "
+        "(KIP-405); clusters.source.kafkaVersion is '3.5'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "kafka", "refused"),
+    [
+        # Local -2 is "the same as the total": never refused.
+        ({"retentionMs": "1000", "localRetentionMs": "-2"}, {}, None),
+        # An unlimited total (retention.ms -1, any negative retention.bytes) bounds nothing, local -1 included.
+        ({"retentionMs": "-1", "localRetentionMs": "-1"}, {}, None),
+        ({"retentionBytes": "-5", "localRetentionBytes": "-1"}, {}, None),
+        # A finite total refuses an unlimited local retention.
+        ({"retentionMs": "1000", "localRetentionMs": "-1"}, {}, "localRetentionMs -1 (unlimited)"),
+        # Equal is allowed.
+        ({"retentionBytes": "1000", "localRetentionBytes": "1000"}, {}, None),
+        # The cluster's total: log.retention.hours (168 h by default) when the topic sets none.
+        ({"localRetentionMs": str(168 * 3_600_000 + 1)}, {}, "against retentionMs 604800000 (clusters.source.kafka)"),
+        ({"localRetentionMs": "7200000"}, {"logRetentionHours": 1}, "against retentionMs 3600000"),
+        # dev's logRetentionBytes is 1000000000.
+        ({"localRetentionBytes": "1000000001"}, {}, "against retentionBytes 1000000000 (clusters.source.kafka)"),
+        # The cluster's local value, on a topic that sets none.
+        ({"retentionMs": "1000"}, {"logLocalRetentionMs": 2000}, "localRetentionMs 2000 (clusters.source.kafka.logLocalRetentionMs)"),
+    ],
+)
+def test_local_retention_against_the_total_as_kafka_judges_it(
+    settings: dict[str, Any], kafka: dict[str, Any], refused: str | None
+) -> None:
+    raw = tiered(settings, kafka=kafka)
+    if refused is None:
+        config.parse(raw)
+    else:
+        assert [refused in line for line in errors_of(raw)] == [True]
+
+
+def test_the_clusters_compact_policy_applies_to_topics_without_their_own() -> None:
+    assert errors_of(tiered({}, kafka={"logCleanupPolicy": "compact,delete"})) == [
+        f"{PREFIX}.remoteStorageEnable: remote storage supports only cleanupPolicy delete; the effective one is "
+        "'compact,delete' (clusters.source.kafka.logCleanupPolicy) (LogConfig.validateNoRemoteStorageForCompactedTopic)"
+    ]
+    config.parse(tiered({"cleanupPolicy": "delete"}, kafka={"logCleanupPolicy": "compact"}))
+
+
+def test_tiered_storage_is_only_for_clusters_the_stack_manages() -> None:
+    raw = dev_raw()
+    raw["clusters"]["legacy"] = {"existing": True, "serviceName": "legacy", "tieredStorage": {"enabled": True}}
+    assert errors_of(raw) == [
+        "aiven-kafka-replication:clusters.legacy.tieredStorage: not allowed on an existing cluster: this stack does "
+        "not manage it"
+    ]
+
+
+def test_tiered_storage_reaches_the_kafka_service(run_stack: Any) -> None:
+    raw = tiered({"localRetentionMs": "3600000"})
+    result = run_stack("dev", clusters=raw["clusters"])
+    source = next(r for r in result.of_type("aiven:index/kafka:Kafka") if r.inputs["serviceName"] == "source")
+    assert source.inputs["kafkaUserConfig"]["tieredStorage"] == {"enabled": True}
+    topic = next(r for r in result.of_type("aiven:index/kafkaTopic:KafkaTopic") if r.inputs["topicName"] == "topic-a")
+    assert topic.inputs["config"] == {"remoteStorageEnable": True, "localRetentionMs": "3600000"}

@@ -23,6 +23,8 @@ class KafkaClusterArgs(ServiceArgs):
     """Kafka version; None for Aiven's default."""
     kafka: KafkaSettings | None = None
     """Broker settings (`kafka_user_config.kafka`); None for Aiven's defaults."""
+    tiered_storage: bool | None = None
+    """Whether tiered storage is enabled (`kafka_user_config.tiered_storage.enabled`); None for Aiven's default."""
     topics: Mapping[str, TopicSpec] = field(default_factory=dict)
     """Topics to create, by name."""
     topic_import_ids: Mapping[str, str] = field(default_factory=dict)
@@ -54,6 +56,9 @@ class KafkaCluster(pulumi.ComponentResource):
                 **to_python_names(PASS_THROUGH_ROOTS["KafkaUserConfigKafka"], kafka)
             )
             if kafka
+            else None,
+            tiered_storage=aiven.KafkaKafkaUserConfigTieredStorageArgs(enabled=args.tiered_storage)
+            if args.tiered_storage is not None
             else None,
         )
         self.service = aiven.Kafka(

@@ -131,6 +131,7 @@ class Replication(pulumi.ComponentResource):
                     maintenance_window=cluster.maintenance_window,
                     ip_filter=cluster.ip_filter,
                     kafka=cluster.kafka,
+                    tiered_storage=cluster.tiered_storage.enabled if cluster.tiered_storage else None,
                     topics=cluster.topics,
                     protect=cfg.protect,
                     import_id=adoption.service_id(project, service_name) if adopt else None,
