@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from replication import escape, topicmap
+from replication import escape, filterlang, topicmap
 from replication.javaregex import compile_joined
 from replication.plandoc import ACL, ENDPOINT, FLOW, INTEGRATION, KAFKA, MIRRORMAKER, TOPIC, USER
 
@@ -704,8 +704,9 @@ def _may_stop(old: tuple[list[str], list[str]], new: tuple[list[str], list[str]]
 
 def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
     """A flow's filter that may match fewer topics: the topic map knows only the declared topics and
-    `knownTopics`, so topics created outside the stack that stop cannot be told (a wider filter, or
-    literal names all still matched, stay silent; `replication-stops` names the known topics)."""
+    `knownTopics`, so topics created outside the stack that stop cannot be told (a filter proven to pass
+    every name the old one did stays silent, and so do stopped topics all known to the map, which
+    `replication-stops` names)."""
     origins = _origins(ctx.base)
     if origins is None:
         return  # a base without origins: `replication-stops` says it cannot judge
@@ -718,6 +719,14 @@ def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
         if set(new[0]) >= set(old[0]) and set(new[1]) <= set(old[1]):
             continue
         try:
+            # Over topic names: silent only when the new filter is proven to pass every name the old one did.
+            example: str | None = filterlang.stopped_example(old, new)
+            why = f" (a topic named {code(example)}, for example)" if example else ""
+        except (ValueError, filterlang.Unprovable) as err:
+            example, why = "", f" (the filters cannot be compared exactly: {code(str(err))})"
+        if example is None:
+            continue
+        try:
             stopping = _may_stop(old, new)
         except ValueError:
             stopping = None  # a pattern the config check let through but Python cannot read: judge by hand
@@ -726,7 +735,7 @@ def check_filter_narrowed(ctx: Context) -> Iterator[Hit]:
             continue
         target = code(before.get("targetCluster"))
         detail = (
-            f": it may stop copying to {target} topics the topic map does not know"
+            f": it may stop copying to {target} topics the topic map does not know{why}"
             if stopping is None
             else f": {', '.join(code(t) for t in sorted(stopping - known)[:_LISTED])} would stop receiving records "
             f"on {target}, and the topic map does not know whether they exist"
@@ -873,7 +882,9 @@ RULES: tuple[Rule, ...] = (
         "flow-filter-narrowed", "cannot-judge", "flow",
         "`topics` or `topicsExclude` (`topicsBlacklists`) may match fewer topics: patterns that can match topics "
         "the topic map does not know (it knows declared topics and `knownTopics`), or literal names it does not know "
-        "(silent when every topic the old patterns matched is still matched)",
+        "(silent only when the new filter is proven to pass every topic name the old one passed, by comparing their "
+        "automata over topic names; the finding names a topic that would stop, or says why the filters cannot be "
+        "compared: lookaround, `\\b`, possessive or atomic groups)",
         "Topics created outside the stack that no longer match stop receiving records on the target, and the topic "
         "map cannot tell which: check by hand which topics stop (`replication-stops` names the ones the map knows).",
         check_filter_narrowed,
