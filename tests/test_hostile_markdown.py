@@ -56,7 +56,8 @@ def _config(value: str) -> dict[str, Any]:
     }
     mirrormaker = {**mirrormakers["mm"], "serviceName": "mm"}
     pattern = f"\\Q{value}\\E"  # Java's literal quoting: any text without `\E` is a valid pattern
-    flow = {**flows[0], "mirrormaker": value, "topics": [pattern, ".*"], "topicsExclude": [pattern],
+    # `tmp-.*` makes the filter narrower whatever `value` is, so `diff` names the patterns in a finding.
+    flow = {**flows[0], "mirrormaker": value, "topics": [pattern, ".*"], "topicsExclude": [pattern, "tmp-.*"],
             "configPropertiesExclude": [pattern]}
     outside = {"source": "outside", "target": "target", "mirrormaker": value, "topics": [pattern]}
     return {"project": value, "clusters": clusters, "mirrormakers": {value: mirrormaker}, "flows": [flow, outside]}
