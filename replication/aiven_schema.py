@@ -22,7 +22,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
-from replication import config, echo
+from replication import config, echo, kafka_versions
 from replication.provider_schema import to_wire
 
 SLICE_PATH = Path(__file__).with_name("aiven_bounds.json")
@@ -508,7 +508,12 @@ def findings(cfg: config.StackConfig) -> Iterator[Finding]:
     """Every exposed value checked against Aiven's schema: errors and deprecation warnings."""
     for exposed, path, value, secret in exposed_values(cfg):
         block, option_path = EXPOSED[exposed]
-        yield from check(option(block, option_path), value, path, secret)
+        for found in check(option(block, option_path), value, path, secret):
+            bridge = kafka_versions.next_step(value) if exposed == "clusters.*.kafkaVersion" else None
+            if found.level == "warning" and bridge is not None:
+                # Not every current value is a step Aiven takes from here (replication/kafka_versions.py).
+                found = replace(found, message=f"{found.message}; upgrade to {bridge!r} first: {kafka_versions.PATH}")
+            yield found
 
 
 def _issues(cfg: config.StackConfig, level: str) -> list[config.ConfigIssue]:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from replication import escape, filterlang, topicmap
+from replication import escape, filterlang, kafka_versions, topicmap
 from replication.javaregex import compile_joined
 from replication.plandoc import ACL, ENDPOINT, FLOW, INTEGRATION, KAFKA, MIRRORMAKER, TOPIC, USER
 
@@ -47,7 +47,7 @@ CLASSES: dict[FindingClass, ClassInfo] = {
     "cannot-judge": ClassInfo(
         "cannot judge",
         "a rule cannot be judged (a value it needs is unknown or missing, e.g. a base planned by older code, or "
-        "it concerns topics created outside the stack): check by hand",
+        "it concerns topics created outside the stack or a service's state the plan does not hold): check by hand",
         "with --fail-on-data-loss",
     ),
     "data-loss": ClassInfo("data loss", "records are deleted irreversibly", "with --fail-on-data-loss"),
@@ -478,22 +478,25 @@ def check_partition_decrease(ctx: Context) -> Iterator[Hit]:
         yield Hit(c.name, "partitions", before, after, describe(c), detail)
 
 
-def _version(value: Any) -> tuple[int, ...] | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return tuple(int(p) for p in value.split("."))
-    except ValueError:
-        return None
-
-
-def check_version_downgrade(ctx: Context) -> Iterator[Hit]:
+def _version_steps(ctx: Context, verdict: kafka_versions.Step) -> Iterator[Hit]:
+    """Kafka version changes Aiven does not simply apply, as :func:`kafka_versions.step` judges them."""
     path = "kafkaUserConfig.kafkaVersion"
     for c in _updates(ctx, KAFKA):
         before, after = _input(c, path)
-        old, new = _version(before), _version(after)
-        if old is not None and new is not None and new < old:
+        if kafka_versions.step(before, after) == verdict:
             yield Hit(c.name, path, before, after, describe(c))
+
+
+def check_version_downgrade(ctx: Context) -> Iterator[Hit]:
+    return _version_steps(ctx, "downgrade")
+
+
+def check_version_jump(ctx: Context) -> Iterator[Hit]:
+    return _version_steps(ctx, "refused")
+
+
+def check_version_kraft(ctx: Context) -> Iterator[Hit]:
+    return _version_steps(ctx, "needs-kraft")
 
 
 def check_remote_storage_off(ctx: Context) -> Iterator[Hit]:
@@ -902,6 +905,20 @@ RULES: tuple[Rule, ...] = (
         "Aiven upgrades Kafka in place and has no downgrade, so `pulumi up` fails, possibly after other changes "
         "were applied.",
         check_version_downgrade,
+    ),
+    Rule(
+        "version-jump-refused", "cannot-apply", "Kafka service",
+        f"`kafkaUserConfig.kafkaVersion` from below {kafka_versions.BRIDGE} to 4.x",
+        f"{kafka_versions.PATH}, so `pulumi up` fails, possibly after other changes were applied: upgrade to "
+        f"{kafka_versions.BRIDGE} first, then to 4.x.",
+        check_version_jump,
+    ),
+    Rule(
+        "version-needs-kraft", "cannot-judge", "Kafka service",
+        f"`kafkaUserConfig.kafkaVersion` from {kafka_versions.BRIDGE} to 4.x",
+        kafka_versions.KRAFT_PREREQUISITE[0].upper() + kafka_versions.KRAFT_PREREQUISITE[1:]
+        + ": check that the service runs KRaft, or `pulumi up` fails.",
+        check_version_kraft,
     ),
     Rule(
         "remote-storage-off", "cannot-apply", "Kafka topic",

@@ -293,13 +293,25 @@ def test_deprecated_values_warn_and_name_the_current_ones() -> None:
     cfg = config.parse(dev_raw())  # the recipe, Kafka 3.2, still plans
     assert [str(w) for w in config.schema_warnings(cfg)] == [
         f"aiven-kafka-replication:clusters.{alias}.kafkaVersion: '3.2' is deprecated by Aiven; "
-        "current values: '3.9', '4.1', '4.2', '4.3'"
+        "current values: '3.9', '4.1', '4.2', '4.3'; upgrade to '3.9' first: Aiven upgrades to 4.x only a service "
+        "on 3.9 in KRaft mode"
         for alias in ("source", "target")
     ]
     raw = dev_raw()
     for cluster in raw["clusters"].values():
         cluster["kafkaVersion"] = "3.9"
     assert config.schema_warnings(config.parse(raw)) == []
+
+
+def test_a_deprecated_4x_warns_without_the_step_through_3_9() -> None:
+    raw = dev_raw()
+    for cluster in raw["clusters"].values():
+        cluster["kafkaVersion"] = "4.0"
+    assert [str(w) for w in config.schema_warnings(config.parse(raw))] == [
+        f"aiven-kafka-replication:clusters.{alias}.kafkaVersion: '4.0' is deprecated by Aiven; "
+        "current values: '3.9', '4.1', '4.2', '4.3'"
+        for alias in ("source", "target")
+    ]
 
 
 def test_a_key_aiven_does_not_list_is_refused_as_unjudgeable() -> None:

@@ -239,6 +239,12 @@ CASES = [
          (("cannot-apply", "partition-decrease", "partitions"),), says=("keep 3, or create a new topic",)),
     Case("Kafka version downgrade", _set("clusters.source.kafkaVersion", "4.1"),
          (("cannot-apply", "version-downgrade", "kafkaUserConfig.kafkaVersion"),), says=("`4.2` → `4.1`",)),
+    Case("Kafka 3.8 to 4.1, which Aiven refuses (4.x only from 3.9)", _set("clusters.source.kafkaVersion", "4.1"),
+         (("cannot-apply", "version-jump-refused", "kafkaUserConfig.kafkaVersion"),),
+         base=_set("clusters.source.kafkaVersion", "3.8"), says=("`3.8` → `4.1`", "upgrade to 3.9 first")),
+    Case("Kafka 3.2 to 4.3", _set("clusters.source.kafkaVersion", "4.3"),
+         (("cannot-apply", "version-jump-refused", "kafkaUserConfig.kafkaVersion"),),
+         base=_set("clusters.source.kafkaVersion", "3.2")),
     Case("tiered storage turned off", _set("clusters.source.topics.tiered.config.remoteStorageEnable", False),
          (("cannot-apply", "remote-storage-off", "config.remoteStorageEnable"),)),
     # --- access-removed
@@ -283,6 +289,11 @@ CASES = [
     Case("protect lifted", lambda c: c.update(protect=False), base=_protect,
          expected=tuple(("advisory", "protect-lifted", "protect") for _ in range(7))),
     # --- cannot-judge
+    Case("Kafka 3.9 to 4.1: only in KRaft mode, which the plan does not know", _set("clusters.source.kafkaVersion", "4.1"),
+         (("cannot-judge", "version-needs-kraft", "kafkaUserConfig.kafkaVersion"),),
+         base=_set("clusters.source.kafkaVersion", "3.9"),
+         says=("`3.9` → `4.1`", "one still on ZooKeeper must be migrated to KRaft first",
+               "check that the service runs KRaft")),
     Case("base planned by older code, flow narrowed", _set("flows.0.topics", ["topic-a"]), old_base=True,
          expected=(("cannot-judge", "replication-stops", "expectedTopics.target"),),
          says=("the base plan has no `topicOrigins` output",)),
@@ -316,6 +327,8 @@ CASES = [
     Case("plan upgrade", _set("clusters.source.plan", "business-8"), ()),
     Case("Kafka version upgrade", _set("clusters.source.kafkaVersion", "4.2"), (),
          base=_set("clusters.source.kafkaVersion", "4.1")),
+    Case("Kafka 3.2 to 3.9, the step before 4.x", _set("clusters.source.kafkaVersion", "3.9"), (),
+         base=_set("clusters.source.kafkaVersion", "3.2")),
     Case("group-offset sync turned on", _set("flows.0.syncGroupOffsets", True), (),
          base=_set("flows.0.syncGroupOffsets", False)),
 ]
