@@ -83,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 also on data-loss, replication-stops and cannot-judge findings (cannot-apply always does)",
     )
+    diff.add_argument(
+        "--comment-limit", type=int, default=markdown.COMMENT_LIMIT, metavar="BYTES",
+        help="markdown: shorten the report to fit in this many bytes, a PR comment's share "
+        f"(default {markdown.COMMENT_LIMIT}; 0: no limit); counts and the verdict always stay",
+    )
+    diff.add_argument("--full-report", type=Path, metavar="FILE",
+                      help="markdown: also write the unshortened report to FILE")
     policy = sub.add_parser("policy", help="run the policy pack's rules offline on a stack's plan")
     _stack_arguments(policy, {"text": None})
     failover = sub.add_parser("failover", help="for each cluster assumed lost, where its topics survive")
@@ -185,7 +192,12 @@ def run_diff(args: argparse.Namespace) -> int:
         return _fail(err, args)
     print(escape.line(base.describe()), file=sys.stderr)
     result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
-    sys.stdout.write(DIFF_FORMATS[args.format](result, head))
+    if args.format == "markdown":
+        sys.stdout.write(markdown.diff(result, head, limit=args.comment_limit or None))
+        if args.full_report:
+            args.full_report.write_text(markdown.diff(result, head, limit=None))
+    else:
+        sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)
     if failing:
         what = (
@@ -217,7 +229,8 @@ def _fail(err: Exception, args: argparse.Namespace) -> int:
     )
     print(message, file=sys.stderr)
     if args.format == "markdown":
-        sys.stdout.write(markdown.error(args.command, args.stack, message))
+        limit = getattr(args, "comment_limit", markdown.COMMENT_LIMIT) or None
+        sys.stdout.write(markdown.error(args.command, args.stack, message, limit))
     return 2
 
 

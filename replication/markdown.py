@@ -292,6 +292,16 @@ def _options(resource: Mapping[str, Any]) -> str:
 
 # --- the diff -----------------------------------------------------------------------------------
 
+#: GitHub refuses a comment body over 65,536 characters. A stack's section is kept under this many UTF-8
+#: bytes (never fewer than the characters GitHub counts), leaving room for the sticky-comment action's header
+#: and the workflow's separators; the workflow divides it between the stacks of one comment.
+COMMENT_LIMIT = 60_000
+GITHUB_COMMENT_CHARACTERS = 65_536
+#: How many findings of each rule, resources of each action and names of each topic-map cell a shortened
+#: report shows, tried in turn until the section fits (0: counts only).
+_SHORTENED = (20, 10, 5, 3, 1, 0)
+
+
 def marker(stack: str) -> str:
     """An HTML comment that identifies a stack's section in a sticky comment.
 
@@ -300,19 +310,26 @@ def marker(stack: str) -> str:
     return f"<!-- aiven-kafka-replication diff {text(stack)} -->"
 
 
-def error(command: str, stack: str, error_text: str) -> str:
+def error(command: str, stack: str, error_text: str, limit: int | None = COMMENT_LIMIT) -> str:
     """The section of a stack whose `plan` or `diff` failed (exit 2): a heading, a warning that
-    nothing was reviewed, and the error in a fenced block it cannot close."""
-    lines = [marker(stack)] if command == "diff" else []
-    lines += [
-        f"## Replication {command}: {code(stack)}",
-        "",
-        "> [!CAUTION]",
-        f"> **The {command} failed**: nothing in this change is reviewed for this stack until the error is fixed.",
-        "",
-        fence(error_text, "text"),
-    ]
-    return "\n".join(lines) + "\n"
+    nothing was reviewed, and the error in a fenced block it cannot close; under `limit` UTF-8 bytes,
+    the error's first lines and a count of the rest (all of them are on stderr)."""
+    errors = error_text.splitlines()
+    for shown in (len(errors), *(n for n in (200, 50, 10, 1, 0) if n < len(errors))):
+        block = "\n".join(_first(errors, shown, "lines: the whole error is in the job log"))
+        lines = [marker(stack)] if command == "diff" else []
+        lines += [
+            f"## Replication {command}: {code(stack)}",
+            "",
+            "> [!CAUTION]",
+            f"> **The {command} failed**: nothing in this change is reviewed for this stack until the error is fixed.",
+            "",
+            fence(block, "text"),
+        ]
+        document = "\n".join(lines) + "\n"
+        if limit is None or len(document.encode()) <= limit:
+            break
+    return document
 
 
 def _change_detail(change: diffs.Change) -> str:
@@ -328,8 +345,60 @@ def _change_detail(change: diffs.Change) -> str:
     return "<br>".join(parts)
 
 
-def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
-    """A diff as a PR comment: findings first, then the changes, the topic map and the diagram."""
+def diff(result: diffs.Diff, head: Mapping[str, Any], limit: int | None = COMMENT_LIMIT) -> str:
+    """A diff as a PR comment: findings first, then the changes, the topic map and the diagram.
+
+    Under `limit` UTF-8 bytes (None: no limit): a report that does not fit is shortened, never cut, and
+    the verdict and every class's count come first (see :func:`_shortened`)."""
+    full = _diff_document(result, head, None, True)
+    if limit is None or len(full.encode()) <= limit:
+        return full
+    for shown in _SHORTENED:
+        for diagram in (True, False):
+            document = _diff_document(result, head, shown, diagram)
+            if len(document.encode()) <= limit:
+                return document
+    return document  # counts only: bounded by the stack and ref names, not by the change
+
+
+def _first(items: Sequence[str], shown: int | None, what: str) -> list[str]:
+    """The first `shown` items (all when None), then a line counting the rest."""
+    if shown is None or len(items) <= shown:
+        return list(items)
+    return [*items[:shown], f"… and {len(items) - shown} more {what}"]
+
+
+def _per_rule(findings: Sequence[diff_rules.Finding], shown: int | None) -> list[str]:
+    """Finding messages in their order, at most `shown` of each rule, each rule's rest counted."""
+    if shown is None:
+        return [message(f.message) for f in findings]
+    lines: list[str] = []
+    for rule in dict.fromkeys(f.rule for f in findings):
+        of_rule = [message(f.message) for f in findings if f.rule == rule]
+        lines += _first(of_rule, shown, f"findings of rule {code(rule)} (in the full report)")
+    return lines
+
+
+def _shortened(result: diffs.Diff, shown: int) -> list[str]:
+    """What a shortened report says first: every class's count, and where the full report is."""
+    counts = [f"**{diff_rules.CLASSES[c].title}** {sum(f.cls == c for f in result.findings)}"
+              for c in diff_rules.CLASSES if any(f.cls == c for f in result.findings)]
+    return [
+        f"**Findings**: {' · '.join(counts) or 'none'}.",
+        "",
+        "> [!IMPORTANT]",
+        f"> **This report is shortened** to fit in one PR comment (GitHub takes at most "
+        f"{GITHUB_COMMENT_CHARACTERS:,} characters): it shows every class's count"
+        + (f" and at most {shown} findings of each rule, resources of each action and topics of each cell."
+           if shown else "."),
+        "> The full report is in the workflow run's `replication-diff` artifact (`full.md`, also the job "
+        "summary when it is under 1 MiB); this `diff` with `--comment-limit 0` or `--format text` prints it.",
+        "",
+    ]
+
+
+def _diff_document(result: diffs.Diff, head: Mapping[str, Any], shown: int | None, diagram: bool) -> str:
+    """The diff's markdown; `shown` not None shortens it (:func:`diff`), `diagram` keeps the topology."""
     lines = [
         marker(result.stack),
         f"## Replication diff: {code(result.stack)}",
@@ -340,19 +409,23 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
     ]
     if result.base_missing:
         lines += [f"The stack has no config at {code(result.base_ref)}: everything is new.", ""]
+    if shown is not None:
+        lines += _shortened(result, shown)
     blocking = [f for f in result.findings if f.cls in diff_rules.failing_classes(True)]
     access = [f for f in result.findings if f.cls == "access-removed"]
     notices = [f for f in result.findings if f.cls == "advisory"]
     if blocking:
         lines += ["> [!CAUTION]", "> **This change loses records, stops replication or cannot be applied.**", ">"]
-        lines += [f"> - **{diff_rules.CLASSES[f.cls].title}**: {message(f.message)}" for f in blocking]
+        for cls in diff_rules.CLASSES:
+            of_class = [f for f in blocking if f.cls == cls]
+            lines += [f"> - **{diff_rules.CLASSES[cls].title}**: {m}" for m in _per_rule(of_class, shown)]
         lines.append("")
     if access:
-        lines += ["> [!WARNING]"] + [f"> - **access removed**: {message(f.message)}" for f in access] + [""]
+        lines += ["> [!WARNING]"] + [f"> - **access removed**: {m}" for m in _per_rule(access, shown)] + [""]
     if notices:
-        lines += ["> [!NOTE]"] + [f"> - {message(f.message)}" for f in notices] + [""]
+        lines += ["> [!NOTE]"] + [f"> - {m}" for m in _per_rule(notices, shown)] + [""]
     if result.warnings:
-        lines += [*_diagnostics(result.warnings), ""]
+        lines += [*_diagnostics(_first(result.warnings, shown, "warnings (in the full report)")), ""]
     if not result.changes:
         lines += ["No changes to Aiven resources.", ""]
     else:
@@ -373,11 +446,14 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
                 ("", "resource", "type", "what changes"),
                 [
                     (f"{code(diffs.symbol(c.action))} {c.action}", code(c.name), text(c.kind), _change_detail(c))
-                    for c in result.changes
+                    for c in _first_changes(result.changes, shown)
                 ],
             ),
             "",
         ]
+        hidden = len(result.changes) - len(_first_changes(result.changes, shown))
+        if hidden:
+            lines += [f"… and {hidden} more changed resources (in the full report).", ""]
     if result.topic_map:
         lines += [
             "### Expected topics",
@@ -388,17 +464,31 @@ def diff(result: diffs.Diff, head: Mapping[str, Any]) -> str:
             *table(
                 ("cluster", "now expected", "no longer expected"),
                 [
-                    (code(t.alias), ", ".join(code(n) for n in t.added), ", ".join(code(n) for n in t.removed))
+                    (code(t.alias), _names(t.added, shown), _names(t.removed, shown))
                     for t in result.topic_map
                 ],
             ),
             "",
         ]
-    lines += [
-        "<details><summary>Topology after this change</summary>",
-        "",
-        fence(mermaid(topology(head)), "mermaid"),
-        "",
-        "</details>",
-    ]
-    return "\n".join(lines) + "\n"
+    if diagram:
+        lines += [
+            "<details><summary>Topology after this change</summary>",
+            "",
+            fence(mermaid(topology(head)), "mermaid"),
+            "",
+            "</details>",
+        ]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _first_changes(changes: Sequence[diffs.Change], shown: int | None) -> list[diffs.Change]:
+    """At most `shown` changed resources of each action (all when None)."""
+    if shown is None:
+        return list(changes)
+    return [c for a in diffs.ACTIONS for c in [c for c in changes if c.action == a][:shown]]
+
+
+def _names(names: Sequence[str], shown: int | None) -> str:
+    listed = [code(n) for n in (names if shown is None else names[:shown])]
+    rest = len(names) - len(listed)
+    return ", ".join(listed) + (f", … and {rest} more" if rest else "")

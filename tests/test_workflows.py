@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from replication import markdown
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -257,7 +258,10 @@ def test_pull_request_review_job_has_no_secret_and_no_write_token() -> None:
     assert checkout["with"]["fetch-depth"] == 0, "the diff needs the base commit"
     # Forks get the report too: job summary and artifact.
     assert "GITHUB_STEP_SUMMARY" in runs
-    assert _uses(review, "actions/upload-artifact")[0]["with"] == {"name": "replication-diff", "path": "diff.md"}
+    assert _uses(review, "actions/upload-artifact")[0]["with"] == {"name": "replication-diff",
+                                                                  "path": "diff.md\nfull.md\n"}
+    # The comment's share of GitHub's limit is the markdown's own default.
+    assert f"limit=$(( {markdown.COMMENT_LIMIT} / " in runs
     names = [s.get("name") or s.get("uses") for s in _steps(review)]
     upload = next(i for i, s in enumerate(_steps(review)) if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert names.index("Fail on errors or data loss") > upload, "the report is kept before the job fails"
@@ -306,6 +310,10 @@ args = sys.argv[1:]
 stack = args[args.index("--stack") + 1]
 out, code = json.loads(os.environ["FAKE_DIFF"])[stack]
 sys.stdout.write(out)
+assert args[args.index("--comment-limit") + 1] == os.environ["LIMIT"], args
+if out and code in (0, 1):  # as `diff` does: the whole report, besides the shortened one on stdout
+    with open(args[args.index("--full-report") + 1], "w") as full:
+        full.write("FULL " + out)
 sys.stderr.write("stderr of " + stack + "\\n")
 sys.exit(code)
 """
@@ -333,6 +341,7 @@ def _run_diff_step(tmp_path: Path, results: dict[str, tuple[str, int]]) -> tuple
         "FAKE_DIFF": json.dumps(results),
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "LIMIT": str(markdown.COMMENT_LIMIT // len(results)),
     }
     # As GitHub runs `shell: bash`.
     proc = subprocess.run(
@@ -342,8 +351,18 @@ def _run_diff_step(tmp_path: Path, results: dict[str, tuple[str, int]]) -> tuple
     assert proc.returncode == 0, proc.stdout + proc.stderr
     outputs = dict(line.split("=", 1) for line in (tmp_path / "output").read_text().splitlines())
     report = (tmp_path / "diff.md").read_text()
-    assert (tmp_path / "summary").read_text() == report
+    # The summary and the artifact's full.md: each stack's full report, else its section as printed.
+    expected = "".join(
+        ("FULL " + out if out and code in (0, 1) else out or _no_report(stack, code)) + "\n"
+        for stack, (out, code) in results.items()
+    )
+    assert (tmp_path / "full.md").read_text() == expected
+    assert (tmp_path / "summary").read_text() == expected
     return report, outputs
+
+
+def _no_report(stack: str, code: int) -> str:
+    return f"## Replication diff: `{stack}`\n\nNo report (exit {code}): see the job log.\n"
 
 
 def test_diff_step_pastes_stdout_whatever_the_exit_code(tmp_path: Path) -> None:
