@@ -242,9 +242,9 @@ CASES = [
     Case("Kafka 3.8 to 4.1, which Aiven refuses (4.x only from 3.9)", _set("clusters.source.kafkaVersion", "4.1"),
          (("cannot-apply", "version-jump-refused", "kafkaUserConfig.kafkaVersion"),),
          base=_set("clusters.source.kafkaVersion", "3.8"), says=("`3.8` → `4.1`", "upgrade to 3.9 first")),
-    Case("Kafka 3.2 to 4.3", _set("clusters.source.kafkaVersion", "4.3"),
+    Case("Kafka 3.6 to 4.3", _set("clusters.source.kafkaVersion", "4.3"),
          (("cannot-apply", "version-jump-refused", "kafkaUserConfig.kafkaVersion"),),
-         base=_set("clusters.source.kafkaVersion", "3.2")),
+         base=_set("clusters.source.kafkaVersion", "3.6")),
     Case("tiered storage turned off", _set("clusters.source.topics.tiered.config.remoteStorageEnable", False),
          (("cannot-apply", "remote-storage-off", "config.remoteStorageEnable"),)),
     # --- access-removed
@@ -327,8 +327,8 @@ CASES = [
     Case("plan upgrade", _set("clusters.source.plan", "business-8"), ()),
     Case("Kafka version upgrade", _set("clusters.source.kafkaVersion", "4.2"), (),
          base=_set("clusters.source.kafkaVersion", "4.1")),
-    Case("Kafka 3.2 to 3.9, the step before 4.x", _set("clusters.source.kafkaVersion", "3.9"), (),
-         base=_set("clusters.source.kafkaVersion", "3.2")),
+    Case("Kafka 3.6 to 3.9, the step before 4.x", _set("clusters.source.kafkaVersion", "3.9"), (),
+         base=_set("clusters.source.kafkaVersion", "3.6")),
     Case("group-offset sync turned on", _set("flows.0.syncGroupOffsets", True), (),
          base=_set("flows.0.syncGroupOffsets", False)),
 ]
