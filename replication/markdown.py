@@ -374,9 +374,21 @@ def _per_rule(findings: Sequence[diff_rules.Finding], shown: int | None) -> list
         return [message(f.message) for f in findings]
     lines: list[str] = []
     for rule in dict.fromkeys(f.rule for f in findings):
-        of_rule = [message(f.message) for f in findings if f.rule == rule]
+        of_rule = [message(_clipped(f.message)) for f in findings if f.rule == rule]
         lines += _first(of_rule, shown, f"findings of rule {code(rule)} (in the full report)")
     return lines
+
+
+#: How much of one finding's message a shortened report shows: one finding may list a thousand topics.
+_MESSAGE_CHARACTERS = 1000
+
+
+def _clipped(value: str) -> str:
+    """A message cut to :data:`_MESSAGE_CHARACTERS` (before :func:`message` escapes it, so a code span cut
+    in two shows its backtick as text)."""
+    if len(value) <= _MESSAGE_CHARACTERS:
+        return value
+    return value[:_MESSAGE_CHARACTERS] + " … (cut here: the full report has the whole finding)"
 
 
 def _shortened(result: diffs.Diff, shown: int) -> list[str]:

@@ -68,8 +68,13 @@ def test_the_full_report_is_over_the_limit_and_the_comment_is_under_it(big: tupl
     assert "> - **data loss**: … and 1480 more findings of rule `topic-lost` (in the full report)" in comment
     assert "… and 1480 more changed resources (in the full report)." in comment
     assert "| `-` delete | 1500 |" in comment  # the counts table is whole
+    # The finding that lists all 1,500 stopped copies is cut, not dropped.
+    (stops,) = [line for line in comment.splitlines() if line.startswith("> - **replication stops**")]
+    assert stops.endswith("… (cut here: the full report has the whole finding)") and len(stops) < 2000
+    assert len(markdown.diff(result, head, limit=30_000).encode()) <= 30_000
+    assert "**replication stops**: flow" in markdown.diff(result, head, limit=30_000)
     # What is shown is the full report's, word for word.
-    shown = [line for line in comment.splitlines() if "orders-0007" in line and line.startswith("> -")]
+    shown = [line for line in comment.splitlines() if "orders-0007" in line and line.startswith("> - **data loss**")]
     assert shown and all(line in full.splitlines() for line in shown)
 
 
@@ -98,7 +103,7 @@ def test_hostile_messages_and_warnings_shortened_stay_well_formed(
     assert "> [!CAUTION]" in comment
 
 
-def test_one_finding_larger_than_the_limit_leaves_the_counts(big: tuple[diffs.Diff, dict[str, Any]]) -> None:
+def test_one_finding_larger_than_the_limit_is_cut(big: tuple[diffs.Diff, dict[str, Any]]) -> None:
     result, head = big
     huge = diff_rules.Finding("cannot-apply", "partition-decrease", "t", "partitions", 3, 2, HOSTILE * 5000)
     one = dataclasses.replace(result, findings=(huge,))
@@ -106,8 +111,18 @@ def test_one_finding_larger_than_the_limit_leaves_the_counts(big: tuple[diffs.Di
     assert len(comment.encode()) <= markdown.COMMENT_LIMIT
     _well_formed(comment)
     assert "**Findings**: **cannot apply** 1." in comment
+    (line,) = [line for line in comment.splitlines() if line.startswith("> - **cannot apply**")]
+    assert line.endswith("… (cut here: the full report has the whole finding)")
+
+
+def test_a_tight_limit_leaves_the_counts(big: tuple[diffs.Diff, dict[str, Any]]) -> None:
+    result, head = big
+    comment = markdown.diff(result, head, limit=2400)
+    assert len(comment.encode()) <= 2400
+    _well_formed(comment)
+    assert "**Findings**: **data loss** 1500 · **replication stops** 1." in comment
     assert "it shows every class's count." in comment  # counts only
-    assert "> - **cannot apply**: … and 1 more findings of rule `partition-decrease` (in the full report)" in comment
+    assert "> - **data loss**: … and 1500 more findings of rule `topic-lost` (in the full report)" in comment
 
 
 def test_the_command_line_shortens_and_writes_the_full_report(
