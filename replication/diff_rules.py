@@ -825,6 +825,58 @@ def check_replication_stops(ctx: Context) -> Iterator[Hit]:
         )
 
 
+REFRESH_PATH = "kafkaMirrormakerUserConfig.kafkaMirrormaker.refreshTopicsEnabled"
+
+
+def check_topic_refresh_off(ctx: Context) -> Iterator[Hit]:
+    for c in _kept(ctx, MIRRORMAKER):
+        before, after = _input(c, REFRESH_PATH)
+        if before is not False and after is False:
+            service = c.after["inputs"].get("serviceName")
+            flows = sorted(_flow_text(r["inputs"]) for r in _resources(ctx.head, FLOW)
+                           if r["inputs"].get("serviceName") == service and r["inputs"].get("enable") is not False)
+            yield Hit(c.name, REFRESH_PATH, before, after, describe(c),
+                      f" (its flows: {', '.join(flows) or 'none'})")
+
+
+def _flows_without_refresh(doc: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    """`S->T` -> the flow resource, for the enabled flows of MirrorMakers with topic refresh off."""
+    off = {r["inputs"].get("serviceName") for r in _resources(doc, MIRRORMAKER)
+           if _dig(r["inputs"], REFRESH_PATH) is False}
+    return {
+        f"{r['inputs'].get('sourceCluster')}->{r['inputs'].get('targetCluster')}": r
+        for r in _resources(doc, FLOW)
+        if r["inputs"].get("serviceName") in off and r["inputs"].get("enable") is not False
+    }
+
+
+def check_copy_without_refresh(ctx: Context) -> Iterator[Hit]:
+    flows = _flows_without_refresh(ctx.head)
+    if not flows:
+        return
+    base = _origins(ctx.base) or {}
+    new: dict[str, list[tuple[str, str]]] = {}
+    for held in (_origins(ctx.head) or {}).values():
+        for topic, origin in sorted(held.items()):
+            flow = str(origin.get("flow", ""))
+            if origin.get("kind") != "replicated" or flow not in flows:
+                continue
+            if str(origin.get("upstream")) in base.get(flow.split("->", 1)[0], {}):
+                continue  # its source topic exists at the base: copied, or judged by `replication-stops`
+            new.setdefault(flow, []).append((str(origin.get("upstream")), topic))
+    for flow, topics in sorted(new.items()):
+        resource = flows[flow]
+        sources = ", ".join(code(t) for t, _ in topics[:_LISTED]) + (" …" if len(topics) > _LISTED else "")
+        yield Hit(
+            str(resource["name"]),
+            f"expectedTopics.{resource['inputs'].get('targetCluster')}",
+            None,
+            [copy for _, copy in topics],
+            _flow_text(resource["inputs"]) + " (with `refreshTopicsEnabled: false`)",
+            f": its source topics {sources} are new, and the flow copies only the topics its source has when it starts",
+        )
+
+
 # --- the table ----------------------------------------------------------------------------------------
 
 RULES: tuple[Rule, ...] = (
@@ -977,6 +1029,22 @@ RULES: tuple[Rule, ...] = (
         check_replication_restarts,
     ),
     Rule(
+        "topic-refresh-off", "replication-stops", "MirrorMaker",
+        "`kafkaMirrormakerUserConfig.kafkaMirrormaker.refreshTopicsEnabled` `true` or unset → `false`",
+        "MirrorMaker lists the source's topics and partitions only when a flow starts, so those created later "
+        "(partitions added to a copied topic too) are not copied until the flow restarts, although "
+        "`expectedTopics` and the failover map list their copies.",
+        check_topic_refresh_off,
+    ),
+    Rule(
+        "copy-without-refresh", "cannot-judge", "replicated topic",
+        "a copy the topic map adds (`topicOrigins`) of a source topic that is new at the head, by a flow whose "
+        "MirrorMaker has `refreshTopicsEnabled: false`",
+        "Whether it is copied depends on when the flow last started, which the plan cannot know: restart the flow "
+        "(or turn topic refresh on) and check that the copy exists.",
+        check_copy_without_refresh,
+    ),
+    Rule(
         "protect-lifted", "advisory", "any resource",
         "`protect` `true` → `false`",
         "`pulumi up` may delete or replace it from now on.",
@@ -989,8 +1057,8 @@ SILENT = (
     "more partitions",
     "longer retention, or `-1` (unlimited)",
     "`localRetentionMs`/`localRetentionBytes` (with tiered storage they only move older segments to the remote tier)",
-    "a new flow, topic, cluster or MirrorMaker",
-    "refresh intervals and other MirrorMaker tuning",
+    "a new flow, topic, cluster or MirrorMaker (but a new topic under `refreshTopicsEnabled: false` is a finding)",
+    "refresh intervals and other MirrorMaker tuning (turning topic refresh off is a finding)",
     "another cloud or plan",
 )
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from replication import topic_refresh
 from replication.access import ResolvedAccess
 from replication.config import FlowSpec, StackConfig
 from replication.lineage import Lineage
@@ -83,6 +84,8 @@ class FailoverMap:
     lag_metrics: dict[str, list[dict[str, Any]]]
     duplicates: tuple[str, ...] = ()
     """Warnings about flows writing duplicate copies (:mod:`replication.duplicate_copies`)."""
+    unrefreshed: tuple[str, ...] = ()
+    """Warnings about flows that do not see topics created after they start (:mod:`replication.topic_refresh`)."""
 
     def single_copies(self) -> list[tuple[str, str]]:
         """(cluster, topic) of every topic held in one place only."""
@@ -91,11 +94,11 @@ class FailoverMap:
     def warnings(self) -> list[str]:
         """Duplicate copies; in a protected stack, also one line per cluster holding single copies."""
         if not self.protected:
-            return list(self.duplicates)
+            return [*self.duplicates, *self.unrefreshed]
         by_cluster: dict[str, list[str]] = {}
         for alias, topic in self.single_copies():
             by_cluster.setdefault(alias, []).append(topic)
-        return [*self.duplicates] + [
+        return [*self.duplicates, *self.unrefreshed] + [
             f"failover: cluster {alias!r} holds the only copy of {_listed(topics)}: losing it loses "
             f"{'them' if len(topics) > 1 else 'it'}; replicate {'them' if len(topics) > 1 else 'it'} to another "
             "cluster with a flow"
@@ -186,7 +189,8 @@ def build(
                 ))
             topics.append(TopicFailover(topic, tuple(places)))
         clusters[alias] = tuple(topics)
-    return FailoverMap(clusters, cfg.protect, lag_metrics, tuple(duplicates))
+    unrefreshed = tuple(topic_refresh.failover_warnings(cfg))
+    return FailoverMap(clusters, cfg.protect, lag_metrics, tuple(duplicates), unrefreshed)
 
 
 def _mirrormaker_settings(cfg: StackConfig) -> dict[str, dict[str, Any]]:

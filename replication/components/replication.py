@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from replication import adoption, config, config_keys, duplicate_copies, failover, topology
+from replication import adoption, config, config_keys, duplicate_copies, failover, topic_refresh, topology
 from replication import monitoring as metrics
 from replication.args import ReplicationArgs
 from replication.components.external_cluster import ExternalKafkaCluster, ExternalKafkaClusterArgs
@@ -102,7 +102,7 @@ class Replication(pulumi.ComponentResource):
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
         cfg = resolved.config
         warnings = [*config.safety_warnings(cfg), *resolved.crossing_warnings, *resolved.topic_warnings,
-                    *resolved.access.warnings, *config.schema_warnings(cfg)]
+                    *resolved.access.warnings, *config.schema_warnings(cfg), *topic_refresh.warnings(cfg)]
         for warning in warnings:
             pulumi.log.warn(str(warning), resource=self)
         # The Args' own project and credentials: either may be an output (a secret), which the
