@@ -274,7 +274,7 @@ def predict(
     aliases = set(declared) | {f.source for f in flows} | {f.target for f in flows}
     held: dict[str, dict[str, TopicOrigin]] = {alias: {} for alias in aliases}
     out_flows: dict[str, list[_CompiledFlow]] = {}
-    by_name = {f.name: f for f in enabled}
+    by_name = {cf.spec.name: cf for cf in compiled}
     # A loop of default-policy flows always records the alias that stops it; only identity flows can pump.
     may_diverge = any(f.policy == "identity" for f in enabled)
     for cf in compiled:
@@ -310,7 +310,7 @@ def predict(
             origin = TopicOrigin("replicated", flow=flow.name, upstream=topic)
             held[flow.target][remote] = origin
             if may_diverge:
-                _check_converges(held, flow.target, remote, origin, by_name)
+                _check_converges(held, flow.target, remote, origin, by_name, legacy_internal)
             total += 1
             if total > max_topics:
                 raise TopologyError(
@@ -343,23 +343,27 @@ def _check_converges(
     alias: str,
     topic: str,
     origin: TopicOrigin,
-    flows: Mapping[str, FlowSpec],
+    flows: Mapping[str, _CompiledFlow],
+    legacy_internal: bool,
 ) -> None:
     """Refuse a name that came back round a loop to the same cluster without MirrorMaker recording anything new.
 
     Names only grow by prefixes. If `topic` on `alias` descends from `earlier` on `alias` and both parse
     to the same set of source aliases, every cycle check on the loop answers as it did the first time,
-    so the loop would prefix it again, and again (only a filter counting prefixes could stop it).
+    so the loop would prefix it again, unless a filter on the loop stops the longer name: the loop is
+    replayed on it until a filter stops it (it settles) or the name passes Kafka's length limit.
     """
     prefixes = set(source_aliases(topic))
     path = [origin.flow or ""]
     current = origin
     while current.kind == "replicated" and current.flow is not None and current.upstream is not None:
-        upstream_alias = flows[current.flow].source
+        upstream_alias = flows[current.flow].spec.source
         earlier = current.upstream
         if upstream_alias == alias and set(source_aliases(earlier)) == prefixes:
             loop = list(reversed(path))
-            hops = [flows[name] for name in loop]
+            if _loop_settles([flows[name] for name in loop], topic, legacy_internal):
+                return
+            hops = [flows[name].spec for name in loop]
             identity = [f.name for f in hops if f.policy == "identity"]
             raise TopologyError(
                 f"replication never settles: topic names keep growing (for example {_q(topic)} on {_q(alias)},"
@@ -369,3 +373,15 @@ def _check_converges(
             )
         current = held[upstream_alias][earlier]
         path.append(current.flow or "")
+
+
+def _loop_settles(loop: Sequence[_CompiledFlow], topic: str, legacy_internal: bool) -> bool:
+    """Whether going round `loop` again and again from `topic` stops before names pass Kafka's limit:
+    a filter that matches the shorter name may refuse a longer one (`a\\..*` against `b.a.b.orders`)."""
+    name = topic
+    while len(name) <= MAX_TOPIC_LENGTH:
+        for hop in loop:
+            if not hop.replicates(name, legacy_internal):
+                return True
+            name = remote_topic_name(hop.spec.policy, hop.spec.source, name)
+    return False

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from benchmarks.diff_speed import copy_project
 from replication import engine
@@ -16,6 +17,11 @@ from tests.contract import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 RunStack = Callable[..., engine.RunResult]
+
+# No property may fail for being slow: Hypothesis's per-example deadline is a timing assertion, and a
+# loaded CI machine trips it (speed belongs in benchmarks/). Tests' own settings still apply on top.
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 
 @pytest.fixture(autouse=True)

@@ -367,6 +367,35 @@ def test_mixed_loop_that_never_settles_is_refused() -> None:
     )
 
 
+def test_mixed_loop_stopped_by_a_filter_settles() -> None:
+    # `a.b.orders` on b goes to d as `b.a.b.orders` and back to b unchanged (identity): the same aliases
+    # as before, but b->d copies only names starting `a.`, so the loop stops there (found by Hypothesis).
+    quiet = {"emit_heartbeats": False}
+    flows = [
+        flow("b", "a", **quiet), flow("a", "d", **quiet), identity("d", "b", **quiet),
+        flow("b", "d", ("a\\..*",), **quiet),
+    ]
+    assert predict({"d": ["orders"]}, flows).as_dict() == {
+        "a": ["b.orders"],
+        "b": ["a.b.orders", "b.a.b.orders", "orders"],
+        "d": ["a.b.orders", "b.a.b.orders", "orders"],
+    }
+
+
+def test_mixed_loop_stopped_after_some_rounds_settles() -> None:
+    # b->a copies names with at most three prefixes, so `b.b.b.orders` is the last to go round: it settles.
+    flows = [identity("a", "b", emit_heartbeats=False), flow("b", "a", ("(b\\.)?(b\\.)?(b\\.)?orders",), emit_heartbeats=False)]
+    assert predict({"a": ["orders"]}, flows).as_dict() == {
+        "a": ["b.b.b.b.orders", "b.b.b.orders", "b.b.orders", "b.orders", "orders"],
+        "b": ["b.b.b.b.orders", "b.b.b.orders", "b.b.orders", "b.orders", "orders"],
+    }
+
+
+def test_mixed_loop_whose_filter_stops_only_past_the_length_limit_is_refused() -> None:
+    message = refused({"a": ["orders"]}, [identity("a", "b"), flow("b", "a", topics_exclude=(".{250}.*",))])
+    assert message.startswith("replication never settles: topic names keep growing (for example 'b.b.orders' on 'a'")
+
+
 def test_mixed_loop_over_three_clusters_names_every_flow() -> None:
     flows = [identity("a", "b"), flow("b", "c"), identity("c", "a")]
     message = refused({"a": ["orders"]}, flows)
