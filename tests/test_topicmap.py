@@ -370,10 +370,9 @@ def test_mixed_loop_that_never_settles_is_refused() -> None:
 def test_mixed_loop_stopped_by_a_filter_settles() -> None:
     # `a.b.orders` on b goes to d as `b.a.b.orders` and back to b unchanged (identity): the same aliases
     # as before, but b->d copies only names starting `a.`, so the loop stops there (found by Hypothesis).
-    quiet = {"emit_heartbeats": False}
     flows = [
-        flow("b", "a", **quiet), flow("a", "d", **quiet), identity("d", "b", **quiet),
-        flow("b", "d", ("a\\..*",), **quiet),
+        flow("b", "a", emit_heartbeats=False), flow("a", "d", emit_heartbeats=False),
+        identity("d", "b", emit_heartbeats=False), flow("b", "d", ("a\\..*",), emit_heartbeats=False),
     ]
     assert predict({"d": ["orders"]}, flows).as_dict() == {
         "a": ["b.orders"],
