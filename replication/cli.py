@@ -7,10 +7,11 @@ create. `diff` plans the stack at a git ref and in the working tree and classifi
 `policy` runs the policy pack's rules on the plan (also part of `plan` and `diff`: see
 :mod:`replication.policies`). Exit codes: 0 ok; 1 `diff` found a change that cannot be applied,
 or, with `--fail-on-data-loss`, one that loses records, stops replication or cannot be judged (see
-`diff_rules`); 2 invalid config or topology (the message says which key and value), a policy
-error, or a git ref that fails. No input ends in a traceback: an unexpected exception is reported
-as one line naming its type (its message may quote a secret), exit 2; set REPLICATION_TRACEBACK=1
-to see the traceback.
+`diff_rules`) and is not accepted with `--accept ID` (:mod:`replication.acceptance`); 2 invalid config or
+topology (the message says which key and value), a policy error, a git ref that fails, or an
+`--accept` that names no finding or a cannot-apply one. No input ends in a traceback: an unexpected
+exception is reported as one line naming its type (its message may quote a secret), exit 2; set
+REPLICATION_TRACEBACK=1 to see the traceback.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from replication import acceptance, config, engine, escape, failover_render, markdown, plandoc, policies, render, stacks
 from replication import base as bases
 from replication import base_policy as base_packs
-from replication import config, engine, escape, failover_render, markdown, plandoc, policies, render, stacks
 from replication import diff as diffs
 
 
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
         "--comment-limit", type=int, default=markdown.COMMENT_LIMIT, metavar="BYTES",
         help="markdown: shorten the report to fit in this many bytes, a PR comment's share "
         f"(default {markdown.COMMENT_LIMIT}; 0: no limit); counts and the verdict always stay",
+    )
+    diff.add_argument(
+        "--accept", action="append", default=[], metavar="ID",
+        help="accept the finding with this id on purpose (repeatable): still listed, marked accepted, it does not "
+        "fail the diff; an id that names no finding, or a cannot-apply finding, is exit 2",
     )
     diff.add_argument("--full-report", type=Path, metavar="FILE",
                       help="markdown: also write the unshortened report to FILE")
@@ -192,6 +198,10 @@ def run_diff(args: argparse.Namespace) -> int:
         return _fail(err, args)
     print(escape.line(base.describe()), file=sys.stderr)
     result = diffs.compare(base.document, head, base_ref=args.base or str(args.base_config))
+    try:
+        result = dataclasses.replace(result, accepted=acceptance.check(result.stack, result.findings, args.accept))
+    except acceptance.AcceptError as err:
+        return _fail(err, args)
     if args.format == "markdown":
         sys.stdout.write(markdown.diff(result, head, limit=args.comment_limit or None))
         if args.full_report:
@@ -199,6 +209,8 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)
+    if result.accepted:
+        print(f"diff: {len(result.accepted)} findings accepted on purpose (--accept)", file=sys.stderr)
     if failing:
         what = (
             "lose records, stop replication, cannot be applied or cannot be judged"

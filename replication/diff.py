@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from replication import provider_schema, rename_advice, render
+from replication import acceptance, provider_schema, rename_advice, render
 from replication.diff_rules import Finding, failing_classes, judge
 from replication.diff_rules import value_text as value_text
 from replication.escape import line
@@ -103,6 +103,17 @@ class Diff:
     warnings: tuple[str, ...] = ()
     """The working tree's plan diagnostics, as `plan` shows them: config warnings and the policy
     pack's warnings (its errors stop the diff before any comparison)."""
+    accepted: frozenset[str] = frozenset()
+    """Ids of findings accepted on purpose (`--accept`, :mod:`replication.acceptance`): still listed,
+    marked accepted, and they do not fail the command."""
+
+    def finding_id(self, finding: Finding) -> str:
+        """The finding's id, `<stack>/<rule>/<name>[/<path>]`."""
+        return acceptance.finding_id(self.stack, finding)
+
+    def is_accepted(self, finding: Finding) -> bool:
+        """Whether the finding is accepted on purpose."""
+        return self.finding_id(finding) in self.accepted
 
     def count(self, action: Action) -> int:
         """How many resources take this action."""
@@ -117,7 +128,7 @@ class Diff:
         """The findings that make the command fail: `cannot-apply` always, the rest of
         :func:`diff_rules.failing_classes` only when asked."""
         classes = failing_classes(fail_on_data_loss)
-        return [f for f in self.findings if f.cls in classes]
+        return [f for f in self.findings if f.cls in classes and not self.is_accepted(f)]
 
 
 # --- comparing two plan documents -------------------------------------------------------------
@@ -274,7 +285,8 @@ def document(diff: Diff) -> dict[str, Any]:
             for c in diff.changes
         ],
         "findings": [
-            {"class": f.cls, "rule": f.rule, "name": f.name, "path": f.path, "before": f.before, "after": f.after,
+            {"id": diff.finding_id(f), "accepted": diff.is_accepted(f),
+             "class": f.cls, "rule": f.rule, "name": f.name, "path": f.path, "before": f.before, "after": f.after,
              "message": f.message}
             for f in diff.findings
         ],
@@ -296,7 +308,9 @@ def text(diff: Diff) -> str:
         lines += [f"The stack has no config at {diff.base_ref}: everything is new.", ""]
     if diff.findings:
         lines.append("Findings:")
-        lines += [f"    {f.cls}: {f.message}" for f in diff.findings]
+        for f in diff.findings:
+            lines += [f"    {f.cls}{' (accepted)' if diff.is_accepted(f) else ''}: {f.message}",
+                      f"        id: {diff.finding_id(f)}"]
         lines.append("")
     if diff.warnings:
         lines.append("Diagnostics of the working tree:")

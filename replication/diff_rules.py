@@ -131,6 +131,8 @@ class Rule:
     consequence: str
     """The consequence, in one sentence."""
     check: Check
+    per_path: bool = False
+    """Whether it can hit several key paths of one resource: its finding ids then carry the path."""
 
 
 # --- reading plan documents -----------------------------------------------------------------------
@@ -899,6 +901,7 @@ RULES: tuple[Rule, ...] = (
         "Kafka deletes the records beyond the new limit within minutes, at the log cleaner's next check, and nothing "
         "brings them back.",
         check_topic_retention,
+        per_path=True,
     ),
     Rule(
         "cluster-retention-cut", "data-loss", "Kafka service",
@@ -1005,6 +1008,7 @@ RULES: tuple[Rule, ...] = (
         "The `heartbeats` topic receives no more beats, so replication monitoring and lag alerts built on it go "
         "silent.",
         check_heartbeats_off,
+        per_path=True,
     ),
     Rule(
         "replication-factor-lower", "advisory", "Kafka topic or flow",

@@ -368,13 +368,20 @@ def _first(items: Sequence[str], shown: int | None, what: str) -> list[str]:
     return [*items[:shown], f"… and {len(items) - shown} more {what}"]
 
 
-def _per_rule(findings: Sequence[diff_rules.Finding], shown: int | None) -> list[str]:
+def _finding(result: diffs.Diff, finding: diff_rules.Finding, clip: bool) -> str:
+    """A finding's message, its id, and **accepted** first when it is accepted."""
+    mark = "**accepted** " if result.is_accepted(finding) else ""
+    body = message(_clipped(finding.message) if clip else finding.message)
+    return f"{mark}{body} (id {code(result.finding_id(finding))})"
+
+
+def _per_rule(result: diffs.Diff, findings: Sequence[diff_rules.Finding], shown: int | None) -> list[str]:
     """Finding messages in their order, at most `shown` of each rule, each rule's rest counted."""
     if shown is None:
-        return [message(f.message) for f in findings]
+        return [_finding(result, f, False) for f in findings]
     lines: list[str] = []
     for rule in dict.fromkeys(f.rule for f in findings):
-        of_rule = [message(_clipped(f.message)) for f in findings if f.rule == rule]
+        of_rule = [_finding(result, f, True) for f in findings if f.rule == rule]
         lines += _first(of_rule, shown, f"findings of rule {code(rule)} (in the full report)")
     return lines
 
@@ -426,16 +433,25 @@ def _diff_document(result: diffs.Diff, head: Mapping[str, Any], shown: int | Non
     blocking = [f for f in result.findings if f.cls in diff_rules.failing_classes(True)]
     access = [f for f in result.findings if f.cls == "access-removed"]
     notices = [f for f in result.findings if f.cls == "advisory"]
+    accepted = [f for f in result.findings if result.is_accepted(f)]
+    if accepted:
+        lines += ["**Accepted on purpose** (`accept-finding:` lines of the PR description; approve them knowingly): "
+                  + ", ".join(code(result.finding_id(f)) for f in accepted) + ".", ""]
     if blocking:
-        lines += ["> [!CAUTION]", "> **This change loses records, stops replication or cannot be applied.**", ">"]
+        verdict = (
+            "**Every finding that fails this change is accepted on purpose.**"
+            if all(result.is_accepted(f) for f in blocking)
+            else "**This change loses records, stops replication or cannot be applied.**"
+        )
+        lines += ["> [!CAUTION]", f"> {verdict}", ">"]
         for cls in diff_rules.CLASSES:
             of_class = [f for f in blocking if f.cls == cls]
-            lines += [f"> - **{diff_rules.CLASSES[cls].title}**: {m}" for m in _per_rule(of_class, shown)]
+            lines += [f"> - **{diff_rules.CLASSES[cls].title}**: {m}" for m in _per_rule(result, of_class, shown)]
         lines.append("")
     if access:
-        lines += ["> [!WARNING]"] + [f"> - **access removed**: {m}" for m in _per_rule(access, shown)] + [""]
+        lines += ["> [!WARNING]"] + [f"> - **access removed**: {m}" for m in _per_rule(result, access, shown)] + [""]
     if notices:
-        lines += ["> [!NOTE]"] + [f"> - {m}" for m in _per_rule(notices, shown)] + [""]
+        lines += ["> [!NOTE]"] + [f"> - {m}" for m in _per_rule(result, notices, shown)] + [""]
     if result.warnings:
         lines += [*_diagnostics(_first(result.warnings, shown, "warnings (in the full report)")), ""]
     if not result.changes:

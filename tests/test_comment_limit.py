@@ -70,7 +70,8 @@ def test_the_full_report_is_over_the_limit_and_the_comment_is_under_it(big: tupl
     assert "| `-` delete | 1500 |" in comment  # the counts table is whole
     # The finding that lists all 1,500 stopped copies is cut, not dropped.
     (stops,) = [line for line in comment.splitlines() if line.startswith("> - **replication stops**")]
-    assert stops.endswith("… (cut here: the full report has the whole finding)") and len(stops) < 2000
+    assert stops.endswith("… (cut here: the full report has the whole finding) "
+                          "(id `dev/replication-stops/source-to-target-flow`)") and len(stops) < 2000
     assert len(markdown.diff(result, head, limit=30_000).encode()) <= 30_000
     assert "**replication stops**: flow" in markdown.diff(result, head, limit=30_000)
     # What is shown is the full report's, word for word.
@@ -112,7 +113,7 @@ def test_one_finding_larger_than_the_limit_is_cut(big: tuple[diffs.Diff, dict[st
     _well_formed(comment)
     assert "**Findings**: **cannot apply** 1." in comment
     (line,) = [line for line in comment.splitlines() if line.startswith("> - **cannot apply**")]
-    assert line.endswith("… (cut here: the full report has the whole finding)")
+    assert line.endswith("… (cut here: the full report has the whole finding) (id `dev/partition-decrease/t`)")
 
 
 def test_a_tight_limit_leaves_the_counts(big: tuple[diffs.Diff, dict[str, Any]]) -> None:

@@ -305,9 +305,14 @@ def test_pull_request_preview_runs_only_behind_a_reviewed_environment() -> None:
 
 # The review's diff step, run for real: a fake `python` plays `diff` with a given exit code.
 FAKE_PYTHON = """#!{python}
-import json, os, sys
+import json, os, runpy, sys
 args = sys.argv[1:]
+if args[:2] == ["-m", "replication.acceptance"]:  # the real parser of the PR description
+    sys.argv = ["acceptance", *args[2:]]
+    runpy.run_module("replication.acceptance", run_name="__main__")
 stack = args[args.index("--stack") + 1]
+accepted = [a for a in args if a.startswith("--accept")]
+assert accepted == json.loads(os.environ["ACCEPTED"]).get(stack, []), accepted
 out, code = json.loads(os.environ["FAKE_DIFF"])[stack]
 sys.stdout.write(out)
 assert args[args.index("--comment-limit") + 1] == os.environ["LIMIT"], args
@@ -324,13 +329,15 @@ print("\\n".join(i["stack"] for i in json.load(sys.stdin)["include"]))
 """
 
 
-def _run_diff_step(tmp_path: Path, results: dict[str, tuple[str, int]]) -> tuple[str, dict[str, str]]:
+def _run_diff_step(
+    tmp_path: Path, results: dict[str, tuple[str, int]], body: str = "", accepted: dict[str, list[str]] | None = None
+) -> tuple[str, dict[str, str]]:
     review = _load(PULL_REQUEST)["jobs"]["review"]
     (step,) = [s for s in _steps(review) if s.get("id") == "diff"]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, body in (("python", FAKE_PYTHON), ("jq", FAKE_JQ)):
-        (bin_dir / name).write_text(body.format(python=sys.executable))
+    for name, fake in (("python", FAKE_PYTHON), ("jq", FAKE_JQ)):
+        (bin_dir / name).write_text(fake.format(python=sys.executable))
         (bin_dir / name).chmod(0o755)
     (tmp_path / "script.sh").write_text(step["run"])
     matrix = {"include": [{"stack": s, "policy-config": ""} for s in results]}
@@ -342,6 +349,9 @@ def _run_diff_step(tmp_path: Path, results: dict[str, tuple[str, int]]) -> tuple
         "GITHUB_OUTPUT": str(tmp_path / "output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
         "LIMIT": str(markdown.COMMENT_LIMIT // len(results)),
+        "PYTHONPATH": str(ROOT),
+        "PR_BODY": body,
+        "ACCEPTED": json.dumps(accepted or {}),
     }
     # As GitHub runs `shell: bash`.
     proc = subprocess.run(
@@ -420,3 +430,24 @@ def test_deploy_workflow_runs_up_per_stack_behind_an_environment() -> None:
     assert action["with"]["policyPackConfigs"] == "${{ matrix.policy-config }}"
     runs = "\n".join(str(s.get("run", "")) for s in _steps(up))
     assert '.venv/bin/python -m replication plan --stack "$STACK"' in runs, "an offline check before up"
+
+
+def test_diff_step_passes_each_stacks_accepted_findings_from_the_description(tmp_path: Path) -> None:
+    review = _load(PULL_REQUEST)["jobs"]["review"]
+    (step,) = [s for s in _steps(review) if s.get("id") == "diff"]
+    assert step["env"]["PR_BODY"] == "${{ github.event.pull_request.body }}", "an env var, never in the script"
+    body = (
+        "Deleting topic-a on purpose.\r\n\r\n"
+        "accept-finding: prod/topic-lost/source-topic-topic-a\r\n"
+        "accept-finding: dev/version-needs-kraft/source-kafka\n"
+        "accept-finding: prod/topic-lost/x; touch pwned\n"  # not an id: ignored, never run
+        "accept-finding: $(touch pwned)\n"
+        "  accept-finding: prod/replication-stops/source-to-target-flow  \n"
+    )
+    _, outputs = _run_diff_step(
+        tmp_path, {"dev": ("## a\n", 0), "prod": ("## b\n", 1)}, body,
+        {"dev": ["--accept=dev/version-needs-kraft/source-kafka"],
+         "prod": ["--accept=prod/topic-lost/source-topic-topic-a", "--accept=prod/replication-stops/source-to-target-flow"]},
+    )
+    assert outputs == {"diff": "written", "findings": "prod", "errors": ""}
+    assert not (tmp_path / "pwned").exists()
