@@ -182,6 +182,10 @@ def run_policy(found: list[policies.Finding]) -> int:
 def run_diff(args: argparse.Namespace) -> int:
     """`diff`: head plan from this process, base plan by the base's code (:mod:`replication.base`), compare."""
     stack_file: Path = args.config or args.dir / f"Pulumi.{args.stack}.yaml"
+    if args.full_report and args.format != "markdown":
+        print(f"error: --full-report writes the markdown report; it needs --format markdown, not {args.format}",
+              file=sys.stderr)
+        return 2
     try:
         planned = engine.run_program(args.stack, args.dir, stack_file=args.config)
         # Judged with the base's pack config: the change under review cannot lift its own protection.
@@ -203,9 +207,14 @@ def run_diff(args: argparse.Namespace) -> int:
     except acceptance.AcceptError as err:
         return _fail(err, args)
     if args.format == "markdown":
+        if args.full_report:  # first, so a path it cannot write fails before any report is out
+            try:
+                args.full_report.write_text(markdown.diff(result, head, limit=None))
+            except OSError as err:
+                print(escape.line(f"error: --full-report {str(args.full_report)!r}: {err.strerror or err}"),
+                      file=sys.stderr)
+                return 2
         sys.stdout.write(markdown.diff(result, head, limit=args.comment_limit or None))
-        if args.full_report:
-            args.full_report.write_text(markdown.diff(result, head, limit=None))
     else:
         sys.stdout.write(DIFF_FORMATS[args.format](result, head))
     failing = result.failing(args.fail_on_data_loss)

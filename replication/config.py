@@ -81,19 +81,21 @@ def _not_a_yaml_boolean(value: str, what: str) -> None:
     if value in ("true", "false"):
         words = "yes/on/true" if value == "true" else "no/off/false"
         raise ValueError(
-            f"{what} {value!r} is what YAML makes of an unquoted {words} key (a boolean); quote the name you meant"
+            f"{what} {echo.quoted(value)} is what YAML makes of an unquoted {words} key (a boolean); "
+            "quote the name you meant"
         )
 
 
 def _topic_name(value: str) -> str:
     _not_a_yaml_boolean(value, "topic name")
     if value in (".", ".."):
-        raise ValueError(f"topic name {value!r} is reserved by Kafka")
+        raise ValueError(f"topic name {echo.quoted(value)} is reserved by Kafka")
     if len(value) > 249:
         raise ValueError(f"topic name is {len(value)} characters long; Kafka allows at most 249")
     if not _TOPIC_CHARS.fullmatch(value):
         raise ValueError(
-            f"topic name {value!r} may only contain ASCII letters, digits, '.', '_' and '-' (at most 249 characters)"
+            f"topic name {echo.quoted(value)} may only contain ASCII letters, digits, '.', '_' and '-' "
+            "(at most 249 characters)"
         )
     return value
 
@@ -136,7 +138,7 @@ def _cidr(value: str) -> str:
 
 def _time(value: str) -> str:
     if not _TIME.fullmatch(value):
-        raise ValueError(f"time {value!r} must be HH:MM:SS in 24-hour UTC, for example '10:00:00'")
+        raise ValueError(f"time {echo.quoted(value)} must be HH:MM:SS in 24-hour UTC, for example '10:00:00'")
     return value
 
 
@@ -158,14 +160,15 @@ def _kafka_version(value: Any) -> Any:
             f"write kafkaVersion: \"{value}\" (and \"3.10\", not 3.10)"
         )
     if isinstance(value, str) and not _KAFKA_VERSION.fullmatch(value):
-        raise ValueError(f"Kafka version {value!r} must look like \"3.8\"")
+        raise ValueError(f"Kafka version {echo.quoted(value)} must look like \"3.8\"")
     return value
 
 
 def _java_regex(value: str) -> str:
     if value.startswith("*"):
         raise ValueError(
-            f"{value!r} is a glob, not a regular expression: any characters is '.*', as in {'.' + value!r}"
+            f"{echo.quoted(value)} is a glob, not a regular expression: any characters is '.*', "
+            f"as in {echo.quoted('.' + value)}"
         )
     compile_java_regex(value)
     return value
@@ -1094,6 +1097,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif echo.has_userinfo(str(part)):
+            out += "[<a key with '@': not shown>]"
         elif not _PLAIN_KEY.fullmatch(str(part)):
             out += f"[{str(part)!r}]"
         else:
@@ -1102,7 +1107,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _naming(msg: str, value: Any, what: str = "") -> str:
-    # Most validators already name a string value (`{value!r}`); say it once. A number is always
+    # Most validators already name a string value (`echo.quoted`); say it once. A number is always
     # appended: digits in a message (a bound, an example) do not show it is the value.
     if isinstance(value, str) and (echo.quoted(value) in msg or echo.USERINFO in msg):
         return msg

@@ -42,7 +42,7 @@ import re
 import warnings
 from collections.abc import Sequence
 
-from replication import javaclass
+from replication import echo, javaclass
 
 _PUNCT = "".join(re.escape(c) for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Bodies of character classes, ready to go inside [...].
@@ -349,7 +349,7 @@ def java_regex_to_python(pattern: str) -> str:
     try:
         return _translate(pattern)
     except _Reject as err:
-        raise ValueError(f"Java regex {pattern!r}: {err}") from None
+        raise ValueError(f"Java regex {echo.quoted(pattern)}: {err}") from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -362,7 +362,7 @@ def compile_java_regex(pattern: str) -> re.Pattern[str]:
             warnings.simplefilter("error")
             return re.compile(translated, re.ASCII)
     except (re.error, FutureWarning) as err:
-        raise ValueError(f"invalid regular expression {pattern!r}: {err}") from None
+        raise ValueError(f"invalid regular expression {echo.quoted(pattern)}: {err}") from None
 
 
 def compile_joined(patterns: Sequence[str]) -> re.Pattern[str] | None:
@@ -379,7 +379,8 @@ def compile_joined(patterns: Sequence[str]) -> re.Pattern[str] | None:
         for name in sorted(compiled.groupindex):
             if name in owner:
                 raise ValueError(
-                    f"patterns {owner[name]!r} and {pattern!r} cannot be joined: {_JOINED} and compiles them as "
+                    f"patterns {echo.quoted(owner[name])} and {echo.quoted(pattern)} cannot be joined: "
+                    f"{_JOINED} and compiles them as "
                     f"one Java regex, where the group name <{name}> would be defined twice"
                 )
             owner[name] = pattern

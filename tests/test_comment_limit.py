@@ -166,3 +166,33 @@ def test_a_long_error_is_shortened_in_its_section_and_whole_on_stderr() -> None:
     assert "… and 4800 more lines: the whole error is in the job log" in section
     assert "**The diff failed**" in section and section.startswith(markdown.marker("dev"))
     assert markdown.error("diff", "dev", error_text, limit=None).count("\nerror: ") == 5000
+
+
+@pytest.mark.parametrize(("target", "reason"), [("missing/dir/full.md", "No such file or directory"),
+                                                 (".", "Is a directory")])
+def test_a_full_report_path_that_cannot_be_written_is_one_line_naming_it(
+    target: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = tmp_path / "head.yaml"
+    head.write_text((ROOT / "Pulumi.dev.yaml").read_text())
+    path = tmp_path / target
+    argv = ["diff", "--stack", "dev", "--config", str(head), "--base-config", str(head),
+            "--format", "markdown", "--full-report", str(path)]
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # it fails before any report is out
+    assert captured.err.splitlines()[-1] == f"error: --full-report {str(path)!r}: {reason}"
+    assert "internal error" not in captured.err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_full_report_needs_the_markdown_format(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["diff", "--stack", "dev", "--base-config", str(ROOT / "Pulumi.dev.yaml"),
+            "--format", fmt, "--full-report", str(tmp_path / "full.md")]
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (
+        "", f"error: --full-report writes the markdown report; it needs --format markdown, not {fmt}\n")
+    assert not (tmp_path / "full.md").exists()

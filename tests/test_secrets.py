@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from replication import cli, echo, engine, stackfile
+from replication import cli, echo, engine, javaregex, stackfile
 from replication.engine import Registration, RunResult, Secret, Unknown
 from tests.conftest import ROOT, git, run_checked
 from tests.contract import contract
@@ -347,3 +347,58 @@ def test_other_values_are_quoted_and_clipped() -> None:
     assert echo.quoted("kafka:9092") == "'kafka:9092'"
     assert echo.quoted("x" * 100, 20) == "'xxxxxxxxxxxxxxxx..."
     assert echo.quoted(3.5) == "3.5"
+
+
+USERINFO_VALUE = "admin:hunter2@x"
+MASKED = f"[{echo.USERINFO}]"
+
+
+def _dev_with(edit: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    edit(doc["config"]["aiven-kafka-replication:clusters"]["source"], doc["config"])
+    return doc
+
+
+# REVIEW3 2: validators that quoted the value themselves printed it next to the claim it was hidden.
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda c, _: c.__setitem__("kafkaVersion", USERINFO_VALUE),
+     [f"clusters.source.kafkaVersion: Kafka version {MASKED} must look like \"3.8\""]),
+    (lambda c, _: c["maintenanceWindow"].__setitem__("time", USERINFO_VALUE),
+     [f"clusters.source.maintenanceWindow.time: time {MASKED} must be HH:MM:SS in 24-hour UTC, "
+      "for example '10:00:00'"]),
+    (lambda c, _: c["topics"].__setitem__(USERINFO_VALUE, {"partitions": 1}),
+     [f"clusters.source.topics: topic name {MASKED} may only contain ASCII letters, digits, '.', '_' and '-' "
+      "(at most 249 characters)",
+      "clusters.source.topics[<a key with '@': not shown>].replication: required key is missing"]),
+    (lambda c, _: c.__setitem__("knownTopics", [USERINFO_VALUE]),
+     [f"clusters.source.knownTopics[0]: topic name {MASKED} may only contain ASCII letters, digits, '.', '_' "
+      "and '-' (at most 249 characters)"]),
+    (lambda _, cfg: cfg["aiven-kafka-replication:flows"][0].__setitem__(
+        "configPropertiesExclude", [USERINFO_VALUE + "("]),
+     [f"flows[0].configPropertiesExclude[0]: invalid regular expression {MASKED}: "
+      "missing ), unterminated subpattern at position 15"]),
+    (lambda _, cfg: cfg["aiven-kafka-replication:flows"][0].__setitem__("topicsExclude", ["*" + USERINFO_VALUE]),
+     [f"flows[0].topicsExclude[0]: {MASKED} is a glob, not a regular expression: any characters is '.*', "
+      f"as in {MASKED}"]),
+])
+def test_a_validator_never_quotes_a_value_with_userinfo(
+    edit: Any, expected: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump(_dev_with(edit)))
+    assert cli.main(["plan", "--stack", "dev", "--config", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "hunter2" not in captured.out + captured.err
+    assert captured.err.splitlines() == [f"error: stack.yaml: aiven-kafka-replication:{line}" for line in expected]
+
+
+def test_java_regex_errors_never_quote_a_pattern_with_userinfo() -> None:
+    for bad in (USERINFO_VALUE + "\\", USERINFO_VALUE + "("):
+        with pytest.raises(ValueError) as info:
+            javaregex.compile_joined([bad])
+        assert "hunter2" not in str(info.value) and str(info.value).count(MASKED) == 1
+    with pytest.raises(ValueError, match=r"^Java regex \[contains credentials"):
+        javaregex.java_regex_to_python(USERINFO_VALUE + "\\")
+    with pytest.raises(ValueError) as joined:
+        javaregex.compile_joined([f"(?<n>{USERINFO_VALUE})", "(?<n>b)"])
+    assert str(joined.value).startswith(f"patterns {MASKED} and '(?<n>b)' cannot be joined")
