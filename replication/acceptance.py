@@ -52,14 +52,20 @@ def is_id(value: str) -> bool:
 
 def check(stack: str, findings: Sequence[Finding], accepted: Iterable[str]) -> frozenset[str]:
     """The accepted ids, each checked against this run's findings: raises :class:`AcceptError` for an id
-    that names no finding (stale or mistyped) or a `cannot-apply` finding."""
-    ids = {finding_id(stack, f): f for f in findings}
+    that names no finding (stale or mistyped), several findings, or a `cannot-apply` finding."""
+    ids: dict[str, list[Finding]] = {}
+    for f in findings:
+        ids.setdefault(finding_id(stack, f), []).append(f)
     wanted = frozenset(accepted)
     for value in sorted(wanted):
         shown = value[:_MAX]  # the caller escapes it for its output
-        finding = ids.get(value)
-        if finding is None:
+        matches = ids.get(value, [])
+        if not matches:
             raise AcceptError(f"--accept {shown}: no finding of this diff has this id (stale or mistyped?)")
+        if len(matches) > 1:
+            # One acceptance must never cover two findings a reviewer did not each see named.
+            raise AcceptError(f"--accept {shown}: {len(matches)} findings share this id; it cannot accept one alone")
+        finding = matches[0]
         if finding.cls == "cannot-apply":
             raise AcceptError(f"--accept {shown}: a cannot-apply finding cannot be accepted (Aiven refuses the change)")
     return wanted

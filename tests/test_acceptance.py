@@ -72,6 +72,13 @@ def test_check_refuses_a_stale_id_and_a_cannot_apply_finding() -> None:
         acceptance.check("dev", found, ["dev/partition-decrease/p"])
 
 
+def test_check_refuses_an_id_two_findings_share() -> None:
+    # A rule without per-path ids that hit two paths of one resource: one acceptance must not cover both.
+    found = [_finding("topic-lost", "t", "config.a"), _finding("topic-lost", "t", "config.b")]
+    with pytest.raises(acceptance.AcceptError, match=r"^--accept dev/topic-lost/t: 2 findings share this id"):
+        acceptance.check("dev", found, ["dev/topic-lost/t"])
+
+
 def test_main_prints_one_accept_argument_per_id_of_the_stack(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
