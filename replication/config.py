@@ -987,6 +987,19 @@ def check_topic_bounds(cfg: StackConfig) -> list[ConfigIssue]:
     return issues
 
 
+def tiered_storage_warnings(cfg: StackConfig) -> list[ConfigIssue]:
+    """Managed clusters with tiered storage on and no kafkaVersion (Aiven's default is unknown offline). A
+    topic's remoteStorageEnable needs tiered storage on, or check_topic_bounds refuses it."""
+    issues: list[ConfigIssue] = []
+    for alias, cluster in cfg.clusters.items():
+        at = _path(("clusters", alias))
+        on = cluster.tiered_storage is not None and cluster.tiered_storage.enabled
+        found = topic_bounds.tiered_storage_unversioned(at, f"{at}.tieredStorage.enabled" if on else None,
+                                                        cluster.kafka_version)
+        issues += [ConfigIssue(p, m) for p, m in found]
+    return issues
+
+
 def schema_warnings(cfg: StackConfig) -> list[ConfigIssue]:
     """Values Aiven marks deprecated, each naming the current ones (logged like safety warnings)."""
     from replication import aiven_schema

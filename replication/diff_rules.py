@@ -501,6 +501,10 @@ def check_version_kraft(ctx: Context) -> Iterator[Hit]:
     return _version_steps(ctx, "needs-kraft")
 
 
+def check_version_from_unset(ctx: Context) -> Iterator[Hit]:
+    return _version_steps(ctx, "from-unset")
+
+
 def check_remote_storage_off(ctx: Context) -> Iterator[Hit]:
     path = "config.remoteStorageEnable"
     for c in _updates(ctx, TOPIC):
@@ -974,6 +978,13 @@ RULES: tuple[Rule, ...] = (
         kafka_versions.KRAFT_PREREQUISITE[0].upper() + kafka_versions.KRAFT_PREREQUISITE[1:]
         + ": check that the service runs KRaft, or `pulumi up` fails.",
         check_version_kraft,
+    ),
+    Rule(
+        "version-from-unset", "cannot-judge", "Kafka service",
+        "`kafkaUserConfig.kafkaVersion` from unset to a version, on an existing service (a new one is fine)",
+        kafka_versions.UNKNOWN_RUNNING[0].upper() + kafka_versions.UNKNOWN_RUNNING[1:]
+        + ": check the version the service runs (Aiven console, `avn service get`), or `pulumi up` may fail.",
+        check_version_from_unset,
     ),
     Rule(
         "remote-storage-off", "cannot-apply", "Kafka topic",

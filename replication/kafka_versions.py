@@ -12,6 +12,7 @@ deploys new services with KRaft (since June 2025) and migrates older ones from Z
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 #: The last 3.x release, and the only one Aiven upgrades to 4.x from.
@@ -26,25 +27,35 @@ KRAFT_PREREQUISITE = (
 )
 
 
+_DOTTED = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # ASCII digits only (str.isdigit and int() take others)
+
+
 def parse(value: Any) -> tuple[int, ...] | None:
-    """`"3.9"` → `(3, 9)`; None for anything that is not a dotted version."""
-    if not isinstance(value, str):
+    """`"3.9"` → `(3, 9)`; None for anything that is not a dotted version. The one Kafka version parser."""
+    if not isinstance(value, str) or not _DOTTED.fullmatch(value):
         return None
-    try:
-        return tuple(int(p) for p in value.split("."))
-    except ValueError:
-        return None
+    return tuple(int(p) for p in value.split("."))
 
 
-Step = Literal["downgrade", "refused", "needs-kraft"]
+Step = Literal["downgrade", "refused", "needs-kraft", "from-unset"]
 """What Aiven does with a version change that is not a plain upgrade: refuses a downgrade, refuses a jump
-to 4.x from below :data:`BRIDGE`, takes 3.9 to 4.x only in KRaft mode."""
+to 4.x from below :data:`BRIDGE`, takes 3.9 to 4.x only in KRaft mode; from unset, the running version is
+Aiven's default when the service was created, unknown offline, so the change may be any of these."""
+
+#: Why a change from an unset version cannot be judged offline.
+UNKNOWN_RUNNING = (
+    "the service runs the version Aiven gave it when it was created, which cannot be known offline, so the "
+    "change may be a downgrade (which Aiven refuses), a jump to 4.x from below "
+    f"{BRIDGE} (which Aiven refuses) or from {BRIDGE} on ZooKeeper (which needs KRaft first)"
+)
 
 
 def step(before: Any, after: Any) -> Step | None:
     """How Aiven takes `before` → `after` when it is not a plain upgrade; None when it is (or a side is
-    not a version, which the schema check reports)."""
+    not a version, which the schema check reports). `before` None is an unset version."""
     old, new = parse(before), parse(after)
+    if before is None and new is not None:
+        return "from-unset"
     if old is None or new is None or new == old:
         return None
     if new < old:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from replication import echo
+from replication import echo, kafka_versions
 
 #: Java's ``Integer.MAX_VALUE`` and ``Long.MAX_VALUE``: an INT or LONG config parses no larger.
 INT_MAX = 2**31 - 1
@@ -94,8 +94,8 @@ def _type_range(bound: Bound) -> tuple[int, int] | None:
 
 def _before_4(kafka_version: str | None) -> bool:
     # An unset version is Aiven's default, which may be 4.x: hold it to the stricter bound.
-    major = (kafka_version or "").split(".", 1)[0]
-    return major.isdigit() and int(major) < 4
+    version = kafka_versions.parse(kafka_version)
+    return version is not None and version[0] < 4
 
 
 def low_for(bound: Bound, kafka_version: str | None) -> int | float | None:
@@ -193,7 +193,7 @@ REMOTE_STORAGE_RULES: tuple[CrossRule, ...] = (
               "`LogConfig.validateRemoteStorageOnlyIfSystemEnabled`: \"Tiered Storage functionality is disabled in "
               "the broker. Topic cannot be configured with remote log storage.\" (Aiven: tiered storage enabled for "
               "the service)"),
-    CrossRule("the cluster's `kafkaVersion` is 3.6 or later (unset is Aiven's default)",
+    CrossRule("the cluster's `kafkaVersion` is 3.6 or later (unset: plan warns, as Aiven's default is not known offline)",
               "KIP-405 shipped in Kafka 3.6; Aiven: \"Apache Kafka version 3.6 or later\""),
     CrossRule("the effective `cleanupPolicy` (else `kafka.logCleanupPolicy`, default `delete`) has no "
               "`compact`", "`LogConfig.validateNoRemoteStorageForCompactedTopic`"),
@@ -207,11 +207,6 @@ REMOTE_STORAGE_RULES: tuple[CrossRule, ...] = (
 )
 
 
-def _version(kafka_version: str | None) -> tuple[int, ...] | None:
-    parts = (kafka_version or "").split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
-
-
 def _own(wire: dict[str, Any], key: str) -> int | None:
     """A topic's own integer setting, None when unset or not a number (refused by check_value)."""
     value = wire.get(key)
@@ -221,7 +216,7 @@ def _own(wire: dict[str, Any], key: str) -> int | None:
 
 
 def _too_old(kafka_version: str | None) -> bool:
-    version = _version(kafka_version)
+    version = kafka_versions.parse(kafka_version)
     return version is not None and version < REMOTE_STORAGE_SINCE
 
 
@@ -275,6 +270,16 @@ def check_tiered_storage(cluster_path: str, tiered: bool, kafka_version: str | N
     if tiered and _too_old(kafka_version):
         yield (f"{cluster_path}.tieredStorage.enabled",
                f"tiered storage needs Kafka 3.6 or later (KIP-405); {cluster_path}.kafkaVersion is {kafka_version!r}")
+
+
+def tiered_storage_unversioned(cluster_path: str, uses: str | None,
+                               kafka_version: str | None) -> Iterator[tuple[str, str]]:
+    """A warning for a cluster that uses tiered storage (`uses`: the key path that turns it on, None when
+    off) with no kafkaVersion: Aiven's default version is not known offline and may predate 3.6."""
+    if kafka_version is None and uses is not None:
+        yield (uses, f"tiered storage needs Kafka 3.6 or later (KIP-405) and {cluster_path}.kafkaVersion is unset: "
+                     "the version Aiven runs is its default, which cannot be known offline; set kafkaVersion to 3.6 "
+                     "or later")
 
 
 def remote_storage_table() -> str:

@@ -235,11 +235,23 @@ def _copy_factor(cfg: StackConfig, index: int, flow: FlowSpec) -> tuple[int, str
 
 def copied_min_insync_replicas(cfg: StackConfig, topic_map: TopicMap) -> Iterator[tuple[bool, ConfigIssue]]:
     """(is an error, issue) for every copy whose min.insync.replicas, copied by a flow that does not
-    exclude it, is at or above the copy's replication factor."""
+    exclude it, is at or above the copy's replication factor; a warning for each such flow whose source this
+    stack does not manage (its value is unknown)."""
     index = {f.key: i for i, f in enumerate(cfg.flows)}
     copying = {f.key: f for f in cfg.flows if copies_min_insync_replicas(f)}
-    if not copying:
-        return
+    for flow in copying.values():
+        source = cfg.clusters.get(flow.source)
+        if source is not None and not source.managed:
+            factor = _copy_factor(cfg, index[flow.key], flow)
+            against = f" ({factor[0]}, {factor[1]})" if factor is not None else ""
+            yield False, ConfigIssue(
+                f"flows[{index[flow.key]}].configPropertiesExclude",
+                f"flow {flow.key} copies min.insync.replicas (its configPropertiesExclude replaces MirrorMaker's "
+                f"default list, which excludes it) from {flow.source!r}, which this stack does not manage, so it "
+                f"cannot be judged against the copies' replication factor{against}: at or above it, every write "
+                "with acks=all fails while a replica is down; add 'min\\.insync\\.replicas' to "
+                "configPropertiesExclude, or check the source topics' value",
+            )
     for alias, held in topic_map.topics.items():
         for name, origin in held.items():
             flow = copying.get(origin.flow or "")

@@ -22,7 +22,9 @@ from replication import kafka_versions
         ("4.0", "3.9", "downgrade"),
         ("3.10", "3.9", "downgrade"),  # numbers, not strings: 3.10 is after 3.9
         ("3.9", "3.10", None),
-        (None, "4.1", None),
+        (None, "4.1", "from-unset"),  # the running version is Aiven's default when created: unknown
+        (None, "3.2", "from-unset"),
+        (None, None, None),
         ("3.8", "latest", None),  # not a version: the schema check reports it
     ],
 )
@@ -36,3 +38,13 @@ def test_step(before: str | None, after: str, step: str | None) -> None:
 )
 def test_next_step(current: str, bridge: str | None) -> None:
     assert kafka_versions.next_step(current) == bridge
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [("3.6", (3, 6)), ("3.10", (3, 10)), ("4", (4,)), ("3.", None), ("3.x", None), ("", None), (None, None),
+     ("\uff13.\uff16", None), ("\u0663.6", None), (" 3.6", None), ("+3.6", None), ("3_6", None)],
+)
+def test_parse_takes_ascii_dotted_numbers_only(text: str | None, version: tuple[int, ...] | None) -> None:
+    # The one parser: diff's steps and the tiered-storage and segment.bytes bounds use it.
+    assert kafka_versions.parse(text) == version

@@ -192,10 +192,37 @@ def test_the_review_examples_of_tiered_storage_are_refused() -> None:
 def test_tiered_storage_on_a_recent_kafka_with_delete_and_smaller_local_retention_plans() -> None:
     cfg = config.parse(tiered({"retentionMs": "86400000", "localRetentionMs": "3600000", "cleanupPolicy": "delete"}))
     assert cfg.clusters["source"].tiered_storage == config.TieredStorage(enabled=True)
-    # Unset kafkaVersion is Aiven's default, which offers tiered storage.
+    # Unset kafkaVersion is Aiven's default: not refused, but warned about (below).
     raw = tiered({})
     del raw["clusters"]["source"]["kafkaVersion"]
     config.parse(raw)
+
+
+UNSET = ("tiered storage needs Kafka 3.6 or later (KIP-405) and clusters.source.kafkaVersion is unset: the version "
+         "Aiven runs is its default, which cannot be known offline; set kafkaVersion to 3.6 or later")
+
+
+@pytest.mark.parametrize(
+    ("enabled", "version", "where"),
+    [(True, None, "aiven-kafka-replication:clusters.source.tieredStorage.enabled"),
+     (True, "3.6", None), (True, "4.1", None)],
+)
+def test_tiered_storage_with_no_kafka_version_is_warned(enabled: bool | None, version: str | None,
+                                                        where: str | None) -> None:
+    raw = tiered({}, enabled=enabled)
+    if version is None:
+        del raw["clusters"]["source"]["kafkaVersion"]
+    else:
+        raw["clusters"]["source"]["kafkaVersion"] = version
+    found = [str(w) for w in config.tiered_storage_warnings(config.parse(raw))]
+    assert found == ([] if where is None else [f"{where}: {UNSET}"])
+
+
+def test_no_tiered_storage_and_no_kafka_version_is_not_warned() -> None:
+    raw = dev_raw()
+    for cluster in raw["clusters"].values():
+        cluster.pop("kafkaVersion", None)
+    assert config.tiered_storage_warnings(config.parse(raw)) == []
 
 
 def test_tiered_storage_turned_off_explicitly_is_off() -> None:

@@ -102,7 +102,8 @@ class Replication(pulumi.ComponentResource):
         super().__init__("aiven-kafka-replication:index:Replication", name, None, opts)
         cfg = resolved.config
         warnings = [*config.safety_warnings(cfg), *resolved.crossing_warnings, *resolved.topic_warnings,
-                    *resolved.access.warnings, *config.schema_warnings(cfg), *topic_refresh.warnings(cfg)]
+                    *resolved.access.warnings, *config.schema_warnings(cfg), *topic_refresh.warnings(cfg),
+                    *config.tiered_storage_warnings(cfg)]
         for warning in warnings:
             pulumi.log.warn(str(warning), resource=self)
         # The Args' own project and credentials: either may be an output (a secret), which the
