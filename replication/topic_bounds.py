@@ -193,7 +193,8 @@ REMOTE_STORAGE_RULES: tuple[CrossRule, ...] = (
               "`LogConfig.validateRemoteStorageOnlyIfSystemEnabled`: \"Tiered Storage functionality is disabled in "
               "the broker. Topic cannot be configured with remote log storage.\" (Aiven: tiered storage enabled for "
               "the service)"),
-    CrossRule("the cluster's `kafkaVersion` is 3.6 or later (unset: plan warns, as Aiven's default is not known offline)",
+    CrossRule("the cluster's `kafkaVersion` is 3.6 or later (unset: plan warns, as Aiven's default is not "
+              "known offline)",
               "KIP-405 shipped in Kafka 3.6; Aiven: \"Apache Kafka version 3.6 or later\""),
     CrossRule("the effective `cleanupPolicy` (else `kafka.logCleanupPolicy`, default `delete`) has no "
               "`compact`", "`LogConfig.validateNoRemoteStorageForCompactedTopic`"),

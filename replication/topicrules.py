@@ -239,15 +239,15 @@ def copied_min_insync_replicas(cfg: StackConfig, topic_map: TopicMap) -> Iterato
     stack does not manage (its value is unknown)."""
     index = {f.key: i for i, f in enumerate(cfg.flows)}
     copying = {f.key: f for f in cfg.flows if copies_min_insync_replicas(f)}
-    for flow in copying.values():
-        source = cfg.clusters.get(flow.source)
+    for copier in copying.values():
+        source = cfg.clusters.get(copier.source)
         if source is not None and not source.managed:
-            factor = _copy_factor(cfg, index[flow.key], flow)
+            factor = _copy_factor(cfg, index[copier.key], copier)
             against = f" ({factor[0]}, {factor[1]})" if factor is not None else ""
             yield False, ConfigIssue(
-                f"flows[{index[flow.key]}].configPropertiesExclude",
-                f"flow {flow.key} copies min.insync.replicas (its configPropertiesExclude replaces MirrorMaker's "
-                f"default list, which excludes it) from {flow.source!r}, which this stack does not manage, so it "
+                f"flows[{index[copier.key]}].configPropertiesExclude",
+                f"flow {copier.key} copies min.insync.replicas (its configPropertiesExclude replaces MirrorMaker's "
+                f"default list, which excludes it) from {copier.source!r}, which this stack does not manage, so it "
                 f"cannot be judged against the copies' replication factor{against}: at or above it, every write "
                 "with acks=all fails while a replica is down; add 'min\\.insync\\.replicas' to "
                 "configPropertiesExclude, or check the source topics' value",
