@@ -70,6 +70,13 @@ def _stack_arguments(command: argparse.ArgumentParser, formats: Mapping[str, obj
     )
 
 
+def _bytes(value: str) -> int:
+    """A byte count for `--comment-limit`: a whole number, 0 or more (argparse reports the error in one line)."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes, 0 or more, got {escape.line(value)}")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m replication", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 also on data-loss, replication-stops and cannot-judge findings (cannot-apply always does)",
     )
     diff.add_argument(
-        "--comment-limit", type=int, default=markdown.COMMENT_LIMIT, metavar="BYTES",
+        "--comment-limit", type=_bytes, default=markdown.COMMENT_LIMIT, metavar="BYTES",
         help="markdown: shorten the report to fit in this many bytes, a PR comment's share "
         f"(default {markdown.COMMENT_LIMIT}; 0: no limit); counts and the verdict always stay",
     )

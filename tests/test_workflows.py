@@ -409,6 +409,18 @@ def test_diff_step_all_clear(tmp_path: Path) -> None:
     assert outputs == {"diff": "written", "findings": "", "errors": ""}
 
 
+def test_diff_step_posts_a_short_verdict_when_the_sections_pass_a_comment(tmp_path: Path) -> None:
+    # 50 stacks whose sections cannot shrink below 1,400 bytes: 70,000 bytes would not post.
+    results = {f"s{i:02}": (f"## Replication diff: `s{i:02}`\n\n" + "c" * 1400 + "\n", 1 if i == 7 else 0) for i in range(50)}
+    results["s09"] = (results["s09"][0], 2)
+    report, outputs = _run_diff_step(tmp_path, results)
+    assert report == (
+        "## Replication diff\n\nThe report of 50 stacks is too long for a PR comment: read the job summary or the "
+        "`replication-diff` artifact.\n\n- stacks with findings: s07\n- stacks that could not be judged: s09\n"
+    )
+    assert outputs == {"diff": "written", "findings": "s07", "errors": "s09"}
+
+
 # --- the deploy workflow --------------------------------------------------------------------------------
 
 
