@@ -68,6 +68,7 @@ def check(cfg: StackConfig, topic_map: TopicMap) -> TopicFindings:
     """Every rule, over the config and the topic map predicted from it."""
     errors = [*internal_names(cfg), *collisions(cfg, topic_map)]
     warnings: list[ConfigIssue] = []
+    errors += copied_remote_storage(cfg, topic_map)
     for is_error, issue in (*min_insync_replicas(cfg), *copied_min_insync_replicas(cfg, topic_map)):
         (errors if is_error else warnings).append(issue)
     return TopicFindings(tuple(errors), tuple(warnings))
@@ -192,14 +193,31 @@ def min_insync_replicas(cfg: StackConfig) -> Iterator[tuple[bool, ConfigIssue]]:
 MIN_INSYNC_REPLICAS = "min.insync.replicas"
 
 
+#: Kafka's DefaultConfigPropertyFilter.CONFIG_PROPERTIES_EXCLUDE_DEFAULT: what a flow that sets no
+#: `configPropertiesExclude` keeps from its copies (the provider: "MirrorMaker will use default list").
+DEFAULT_CONFIG_PROPERTIES_EXCLUDE: tuple[str, ...] = (
+    r"follower\.replication\.throttled\.replicas", r"leader\.replication\.throttled\.replicas",
+    r"message\.timestamp\.difference\.max\.ms", r"message\.timestamp\.type",
+    r"unclean\.leader\.election\.enable", r"min\.insync\.replicas",
+)
+#: A tiered topic's setting, which the default list copies.
+REMOTE_STORAGE_ENABLE = "remote.storage.enable"
+
+
+def copies_property(flow: FlowSpec, name: str) -> bool:
+    """Whether MirrorMaker copies topic setting `name` to the flow's copies: when none of the exclude
+    entries (the flow's `configPropertiesExclude`, which replaces the default list, else Kafka's default;
+    Java regexes joined with '|', matched against the whole name) matches it. An empty list excludes nothing."""
+    entries = DEFAULT_CONFIG_PROPERTIES_EXCLUDE if flow.config_properties_exclude is None else (
+        flow.config_properties_exclude)
+    joined = compile_joined(list(entries))
+    return joined is None or joined.fullmatch(name) is None
+
+
 def copies_min_insync_replicas(flow: FlowSpec) -> bool:
     """Whether MirrorMaker copies the source topics' min.insync.replicas to the flow's copies: only when
-    the flow's `configPropertiesExclude` replaces the default list and none of its entries (Java regexes,
-    joined with '|', matched against the whole name) matches it. An empty list excludes nothing."""
-    if flow.config_properties_exclude is None:
-        return False
-    joined = compile_joined(flow.config_properties_exclude)
-    return joined is None or joined.fullmatch(MIN_INSYNC_REPLICAS) is None
+    the flow's `configPropertiesExclude` replaces the default list and does not exclude it."""
+    return copies_property(flow, MIN_INSYNC_REPLICAS)
 
 
 def _carried_isr(cfg: StackConfig, topic_map: TopicMap, copying: dict[str, FlowSpec], alias: str,
@@ -267,3 +285,45 @@ def copied_min_insync_replicas(cfg: StackConfig, topic_map: TopicMap) -> Iterato
                 f"default list, which excludes it) to {name!r} on {alias!r}, whose replication factor ({factor[1]})",
                 factor[0], *carried, hint="add 'min\\.insync\\.replicas' to configPropertiesExclude, or ",
             )
+
+
+def _tiered(cfg: StackConfig, topic_map: TopicMap, alias: str, name: str) -> bool:
+    """Whether the topic has `remoteStorageEnable: true` of its own, or as a copy of such a topic by a flow
+    that copies the setting (clusters this stack does not manage: not known, so no)."""
+    cluster = cfg.clusters.get(alias)
+    origin = topic_map.topics.get(alias, {}).get(name)
+    if cluster is None or origin is None:
+        return False
+    if name in cluster.topics:
+        return getattr(cluster.topics[name].config, "p_remoteStorageEnable", None) is True
+    flow = next((f for f in cfg.flows if f.key == origin.flow), None)
+    return (origin.kind == "replicated" and flow is not None and origin.upstream is not None
+            and copies_property(flow, REMOTE_STORAGE_ENABLE) and _tiered(cfg, topic_map, flow.source, origin.upstream))
+
+
+def copied_remote_storage(cfg: StackConfig, topic_map: TopicMap) -> list[ConfigIssue]:
+    """A copy of a tiered topic on a cluster whose tiered storage is off: MirrorMaker creates copies with
+    the source's settings (remote.storage.enable is not in Kafka's default exclude list), the target
+    broker refuses the topic (LogConfig.validateRemoteStorageOnlyIfSystemEnabled), and the copy never exists."""
+    index = {f.key: i for i, f in enumerate(cfg.flows)}
+    issues: list[ConfigIssue] = []
+    for alias, held in topic_map.topics.items():
+        target = cfg.clusters.get(alias)
+        if target is None or not target.managed or (target.tiered_storage is not None
+                                                     and target.tiered_storage.enabled):
+            continue
+        for name, origin in held.items():
+            flow = next((f for f in cfg.flows if f.key == origin.flow), None)
+            if (origin.kind != "replicated" or flow is None or origin.upstream is None
+                    or not copies_property(flow, REMOTE_STORAGE_ENABLE)
+                    or not _tiered(cfg, topic_map, flow.source, origin.upstream)):
+                continue
+            issues.append(ConfigIssue(
+                f"flows[{index[flow.key]}].configPropertiesExclude",
+                f"flow {flow.key} creates {name!r} on {alias!r} with the tiered setting remote.storage.enable of "
+                f"{origin.upstream!r} on {flow.source!r}, and {alias!r} has tiered storage off, so its broker refuses "
+                f"the topic and the copy never exists: set clusters.{alias}.tieredStorage.enabled: true, or add "
+                "'remote\\.storage\\.enable' to configPropertiesExclude (which replaces MirrorMaker's default list: "
+                "keep its entries)",
+            ))
+    return issues

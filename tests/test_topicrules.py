@@ -230,6 +230,42 @@ def test_a_copied_min_insync_replicas_above_the_copys_factor_is_an_error() -> No
     assert warnings(misr()) == []
 
 
+def tiered(**target: Any) -> dict[str, Any]:
+    """A tiered `orders` on a source with tiered storage, copied by the default flow to `target`."""
+    raw = copy.deepcopy(MISR)
+    raw["clusters"]["source"]["tieredStorage"] = {"enabled": True}
+    raw["clusters"]["source"]["topics"]["orders"]["config"] = {"remoteStorageEnable": True}
+    raw["clusters"]["target"].update(target)
+    raw["flows"][0] = {"source": "source", "target": "target", "mirrormaker": "mm"}
+    return raw
+
+
+def test_a_tiered_topic_copied_to_a_cluster_without_tiered_storage_is_refused() -> None:
+    # remote.storage.enable is not in MirrorMaker's default exclude list: the copy is created with it.
+    assert errors(tiered()) == [
+        f"{NS}:flows[0].configPropertiesExclude: flow source->target creates 'source.orders' on 'target' with the "
+        "tiered setting remote.storage.enable of 'orders' on 'source', and 'target' has tiered storage off, so its "
+        "broker refuses the topic and the copy never exists: set clusters.target.tieredStorage.enabled: true, or "
+        "add 'remote\\.storage\\.enable' to configPropertiesExclude (which replaces MirrorMaker's default list: "
+        "keep its entries)"
+    ]
+
+
+def test_a_tiered_topic_copied_to_a_tiered_cluster_or_without_the_setting_passes() -> None:
+    assert errors(tiered(tieredStorage={"enabled": True})) == []
+    raw = tiered()
+    raw["flows"][0]["configPropertiesExclude"] = ["remote\\.storage\\..*", "min\\.insync\\.replicas"]
+    assert errors(raw) == []
+
+
+def test_the_default_exclude_list_is_kafkas() -> None:
+    flow = config.FlowSpec(source="a", target="b")
+    assert not topicrules.copies_property(flow, "min.insync.replicas")
+    assert not topicrules.copies_property(flow, "unclean.leader.election.enable")
+    assert topicrules.copies_property(flow, "remote.storage.enable")
+    assert topicrules.copies_property(flow, "retention.ms")
+
+
 def test_a_copied_min_insync_replicas_from_an_unmanaged_source_cannot_be_judged() -> None:
     raw = misr()
     raw["clusters"]["source"] = {"existing": True, "serviceName": "legacy", "knownTopics": ["orders"]}
