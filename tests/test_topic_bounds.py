@@ -287,6 +287,8 @@ def test_tiered_storage_is_only_for_clusters_the_stack_manages() -> None:
 
 def test_tiered_storage_reaches_the_kafka_service(run_stack: Any) -> None:
     raw = tiered({"localRetentionMs": "3600000"})
+    # The target holds the copy, which carries remote.storage.enable (topicrules.copied_remote_storage).
+    raw["clusters"]["target"].update(kafkaVersion="3.9", tieredStorage={"enabled": True})
     result = run_stack("dev", clusters=raw["clusters"])
     source = next(r for r in result.of_type("aiven:index/kafka:Kafka") if r.inputs["serviceName"] == "source")
     assert source.inputs["kafkaUserConfig"]["tieredStorage"] == {"enabled": True}
