@@ -305,6 +305,9 @@ def copied_remote_storage(cfg: StackConfig, topic_map: TopicMap) -> list[ConfigI
     """A copy of a tiered topic on a cluster whose tiered storage is off: MirrorMaker creates copies with
     the source's settings (remote.storage.enable is not in Kafka's default exclude list), the target
     broker refuses the topic (LogConfig.validateRemoteStorageOnlyIfSystemEnabled), and the copy never exists."""
+    if not any(getattr(t.config, "p_remoteStorageEnable", None) is True
+               for c in cfg.clusters.values() for t in c.topics.values()):
+        return []  # no tiered topic, so no copy of one: the usual stack pays nothing per topic
     index = {f.key: i for i, f in enumerate(cfg.flows)}
     issues: list[ConfigIssue] = []
     for alias, held in topic_map.topics.items():
