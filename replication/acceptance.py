@@ -83,9 +83,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m replication.acceptance --stack S`: the `--accept=<id>` arguments, one a line, of the
     description in the environment variable `PR_BODY` (never spliced into a shell)."""
     parser = argparse.ArgumentParser(prog="python -m replication.acceptance")
-    parser.add_argument("--stack", required=True)
+    parser.add_argument("--stack", help="print the --accept arguments of this stack's ids")
+    parser.add_argument("--stacks", nargs="*", metavar="STACK",
+                        help="every stack the review judges: an id of any other stack is exit 2 (never dropped)")
     args = parser.parse_args(argv)
-    for value in from_description(os.environ.get("PR_BODY", ""), args.stack):
+    body = os.environ.get("PR_BODY", "")
+    if args.stacks is not None:
+        strays = [v for v in from_description(body) if v.split("/", 1)[0] not in args.stacks]
+        if strays:
+            print(f"error: accept-finding: {strays[0]}: no stack of this review is named "
+                  f"{strays[0].split('/', 1)[0]} (stacks: {', '.join(args.stacks)})", file=sys.stderr)
+            return 2
+    if args.stack is None:
+        return 0
+    for value in from_description(body, args.stack):
         sys.stdout.write(f"--accept={value}\n")
     return 0
 

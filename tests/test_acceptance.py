@@ -79,6 +79,17 @@ def test_check_refuses_an_id_two_findings_share() -> None:
         acceptance.check("dev", found, ["dev/topic-lost/t"])
 
 
+def test_main_refuses_an_id_of_a_stack_the_review_does_not_judge(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PR_BODY", "accept-finding: dev/topic-lost/t\naccept-finding: prdo/topic-lost/t\n")
+    assert acceptance.main(["--stacks", "dev", "prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: accept-finding: prdo/topic-lost/t: no stack of this review is named prdo (stacks: dev, prod)\n"
+    )
+    assert acceptance.main(["--stacks", "dev", "prdo"]) == 0
+
+
 def test_main_prints_one_accept_argument_per_id_of_the_stack(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

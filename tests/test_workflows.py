@@ -421,6 +421,16 @@ def test_diff_step_posts_a_short_verdict_when_the_sections_pass_a_comment(tmp_pa
     assert outputs == {"diff": "written", "findings": "s07", "errors": "s09"}
 
 
+def test_diff_step_reports_an_acceptance_for_a_stack_it_does_not_judge(tmp_path: Path) -> None:
+    body = "accept-finding: prdo/topic-lost/source-topic-topic-a\n"  # a typo in the stack's name
+    report, outputs = _run_diff_step(tmp_path, {"dev": ("## a\n", 0), "prod": ("## b\n", 0)}, body)
+    assert report.startswith(
+        "## Replication diff: acceptances\n\nAn `accept-finding:` line of the description names no stack of this "
+        "review: see the job log.\n\n## a\n"
+    )
+    assert outputs == {"diff": "written", "findings": "", "errors": "accept-finding"}
+
+
 # --- the deploy workflow --------------------------------------------------------------------------------
 
 
