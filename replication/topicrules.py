@@ -287,18 +287,18 @@ def copied_min_insync_replicas(cfg: StackConfig, topic_map: TopicMap) -> Iterato
             )
 
 
-def _tiered(cfg: StackConfig, topic_map: TopicMap, alias: str, name: str) -> bool:
-    """Whether the topic has `remoteStorageEnable: true` of its own, or as a copy of such a topic by a flow
-    that copies the setting (clusters this stack does not manage: not known, so no)."""
+def _tiered(cfg: StackConfig, topic_map: TopicMap, copying: dict[str, FlowSpec], alias: str, name: str) -> bool:
+    """Whether the topic has `remoteStorageEnable: true` of its own, or as a copy of such a topic by one of
+    the `copying` flows (clusters this stack does not manage: not known, so no)."""
     cluster = cfg.clusters.get(alias)
     origin = topic_map.topics.get(alias, {}).get(name)
     if cluster is None or origin is None:
         return False
     if name in cluster.topics:
         return getattr(cluster.topics[name].config, "p_remoteStorageEnable", None) is True
-    flow = next((f for f in cfg.flows if f.key == origin.flow), None)
+    flow = copying.get(origin.flow or "")
     return (origin.kind == "replicated" and flow is not None and origin.upstream is not None
-            and copies_property(flow, REMOTE_STORAGE_ENABLE) and _tiered(cfg, topic_map, flow.source, origin.upstream))
+            and _tiered(cfg, topic_map, copying, flow.source, origin.upstream))
 
 
 def copied_remote_storage(cfg: StackConfig, topic_map: TopicMap) -> list[ConfigIssue]:
@@ -309,6 +309,8 @@ def copied_remote_storage(cfg: StackConfig, topic_map: TopicMap) -> list[ConfigI
                for c in cfg.clusters.values() for t in c.topics.values()):
         return []  # no tiered topic, so no copy of one: the usual stack pays nothing per topic
     index = {f.key: i for i, f in enumerate(cfg.flows)}
+    # As for min.insync.replicas: the flows that copy the setting, each judged once.
+    copying = {f.key: f for f in cfg.flows if copies_property(f, REMOTE_STORAGE_ENABLE)}
     issues: list[ConfigIssue] = []
     for alias, held in topic_map.topics.items():
         target = cfg.clusters.get(alias)
@@ -316,10 +318,9 @@ def copied_remote_storage(cfg: StackConfig, topic_map: TopicMap) -> list[ConfigI
                                                      and target.tiered_storage.enabled):
             continue
         for name, origin in held.items():
-            flow = next((f for f in cfg.flows if f.key == origin.flow), None)
+            flow = copying.get(origin.flow or "")
             if (origin.kind != "replicated" or flow is None or origin.upstream is None
-                    or not copies_property(flow, REMOTE_STORAGE_ENABLE)
-                    or not _tiered(cfg, topic_map, flow.source, origin.upstream)):
+                    or not _tiered(cfg, topic_map, copying, flow.source, origin.upstream)):
                 continue
             issues.append(ConfigIssue(
                 f"flows[{index[flow.key]}].configPropertiesExclude",
